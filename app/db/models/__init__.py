@@ -1,0 +1,23 @@
+"""All table models; importing this package registers them on `SQLModel.metadata` (Alembic needs that)."""
+
+from .character import Character, CharacterTag
+from .chat import Chat, Message
+from .connection import ProviderConnection
+from .instance_setting import InstanceSetting
+from .persona import Persona
+from .preset import Preset
+from .user import ApiToken, User, UserSession
+
+__all__ = [
+    'ApiToken',
+    'Character',
+    'CharacterTag',
+    'Chat',
+    'InstanceSetting',
+    'Message',
+    'Persona',
+    'Preset',
+    'ProviderConnection',
+    'User',
+    'UserSession',
+]

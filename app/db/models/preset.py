@@ -1,0 +1,23 @@
+"""Named presets of one kind (sampler, instruct, context, system prompt, chat completion), per user."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from ..types import PortableJSON, UtcDateTime, fk_column, new_id, utcnow
+
+
+class Preset(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint('owner_id', 'kind', 'name', name='uq_preset_owner_kind_name'),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    owner_id: str = Field(sa_column=fk_column('user.id'))
+    kind: str = Field(max_length=32)
+    name: str = Field(max_length=200)
+    data: dict[str, Any] = Field(default_factory=dict, sa_type=PortableJSON)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)

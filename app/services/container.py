@@ -1,0 +1,45 @@
+"""Builds every service once per process from the settings, and closes them on shutdown."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..config import Settings
+from ..db.database import Database
+from ..infra.key_value import KeyValueStore, create_key_value_store
+from ..security.secret_box import SecretBox
+from .accounts import AccountService
+from .instance_settings import InstanceSettingsService
+from .login_throttle import LoginThrottle
+from .sessions import SessionService
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    kv: KeyValueStore
+    secret_box: SecretBox
+    instance: InstanceSettingsService
+    accounts: AccountService
+    sessions: SessionService
+
+    async def close(self) -> None:
+        await self.kv.close()
+        await self.db.dispose()
+
+
+def build_services(settings: Settings) -> Services:
+    """Wire the services together; the settings must already have a data dir and a secret key."""
+    db = Database(settings.effective_database_url)
+    kv = create_key_value_store(settings.redis_url)
+    instance = InstanceSettingsService(db, settings)
+    return Services(
+        settings=settings,
+        db=db,
+        kv=kv,
+        secret_box=SecretBox(settings.secret_key),
+        instance=instance,
+        accounts=AccountService(db, instance, LoginThrottle(kv, settings)),
+        sessions=SessionService(db, kv, settings.session_days),
+    )

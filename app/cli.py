@@ -96,3 +96,7 @@ def _create_admin(settings: Settings, args: argparse.Namespace) -> None:
             await services.close()
 
     asyncio.run(create())
+
+
+if __name__ == '__main__':
+    raise SystemExit(main())

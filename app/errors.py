@@ -61,3 +61,9 @@ class PayloadTooLargeError(TavernError):
     """An upload exceeds a configured size limit."""
 
     status_code = 413
+
+
+class ServiceUnavailableError(TavernError):
+    """A backing service (Redis, the database) cannot be reached right now; trying again later may work."""
+
+    status_code = 503

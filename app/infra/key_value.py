@@ -6,10 +6,18 @@ test suite runs the same tests against each.
 
 from __future__ import annotations
 
+import functools
 import time
-from typing import Protocol
+from collections.abc import Awaitable, Callable
+from typing import ParamSpec, Protocol, TypeVar
 
 import redis.asyncio as redis
+from redis.exceptions import RedisError
+
+from ..errors import ServiceUnavailableError
+
+P = ParamSpec('P')
+T = TypeVar('T')
 
 
 class KeyValueStore(Protocol):
@@ -81,6 +89,18 @@ class MemoryKeyValueStore:
         self._values.clear()
 
 
+def _redis_call(method: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
+    """Turn Redis failures into one error a user can understand instead of a traceback."""
+    @functools.wraps(method)
+    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return await method(*args, **kwargs)
+        except (RedisError, OSError) as error:
+            raise ServiceUnavailableError('error.redis.unavailable', 'The shared cache (Redis) cannot be reached. '
+                                          'Try again in a moment.') from error
+    return wrapper
+
+
 class RedisKeyValueStore:
     """Redis-backed store shared by every instance; keys are prefixed so one Redis can serve several apps."""
 
@@ -92,18 +112,23 @@ class RedisKeyValueStore:
     def client(self) -> redis.Redis:
         return self._redis
 
+    @_redis_call
     async def get(self, key: str) -> str | None:
         return await self._redis.get(self._prefix + key)
 
+    @_redis_call
     async def set(self, key: str, value: str, ttl_seconds: int | None = None) -> None:
         await self._redis.set(self._prefix + key, value, ex=ttl_seconds)
 
+    @_redis_call
     async def pop(self, key: str) -> str | None:
         return await self._redis.getdel(self._prefix + key)
 
+    @_redis_call
     async def delete(self, key: str) -> None:
         await self._redis.delete(self._prefix + key)
 
+    @_redis_call
     async def incr(self, key: str, ttl_seconds: int) -> int:
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.incr(self._prefix + key)
@@ -111,9 +136,11 @@ class RedisKeyValueStore:
             count, _ = await pipe.execute()
         return int(count)
 
+    @_redis_call
     async def ttl(self, key: str) -> int:
         return max(0, await self._redis.ttl(self._prefix + key)) or 0
 
+    @_redis_call
     async def ping(self) -> None:
         await self._redis.ping()
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..db.database import Database
 from ..db.models import ApiToken, User, UserSession
@@ -94,16 +95,17 @@ class SessionService:
             await session.commit()
 
     @staticmethod
-    async def _touch(session: object, record: UserSession | ApiToken, now: object) -> None:
+    async def _touch(session: AsyncSession, record: UserSession | ApiToken, now: datetime) -> None:
         """Record use at most every few minutes, so reads do not turn into a write per request."""
         seen = record.last_seen_at if isinstance(record, UserSession) else record.last_used_at
-        if seen is None or now - seen > LAST_SEEN_RESOLUTION:  # type: ignore[operator]
-            if isinstance(record, UserSession):
-                record.last_seen_at = now  # type: ignore[assignment]
-            else:
-                record.last_used_at = now  # type: ignore[assignment]
-            session.add(record)  # type: ignore[attr-defined]
-            await session.commit()  # type: ignore[attr-defined]
+        if seen is not None and now - seen <= LAST_SEEN_RESOLUTION:
+            return
+        if isinstance(record, UserSession):
+            record.last_seen_at = now
+        else:
+            record.last_used_at = now
+        session.add(record)
+        await session.commit()
 
 
 def require_user(user: User | None) -> User:

@@ -10,8 +10,7 @@ import psycopg
 from sqlalchemy import create_engine, text
 from sqlmodel import SQLModel
 
-from app.db import migrate
-from app.db import models  # noqa: F401  (registers the tables)
+from app.db import migrate, models  # noqa: F401  (models registers the tables)
 from app.db.database import sync_url
 
 _sqlite_template: Path | None = None
@@ -19,7 +18,7 @@ _sqlite_template: Path | None = None
 
 def fresh_sqlite_url(directory: Path, template_dir: Path) -> str:
     """Copy a database migrated once per run (running Alembic per test would cost more than the test)."""
-    global _sqlite_template  # noqa: PLW0603
+    global _sqlite_template
     if _sqlite_template is None:
         _sqlite_template = template_dir / 'template.db'
         migrate.upgrade(f'sqlite:///{_sqlite_template}')
@@ -28,13 +27,14 @@ def fresh_sqlite_url(directory: Path, template_dir: Path) -> str:
     return f'sqlite:///{target}'
 
 
-def create_postgres_database(admin_url: str) -> str:
-    """Create and migrate a uniquely named database; returns its URL."""
+def create_postgres_database(admin_url: str, *, migrated: bool = True) -> str:
+    """Create a uniquely named database (migrated to head unless told otherwise); returns its URL."""
     name = f'tavern_test_{uuid.uuid4().hex[:12]}'
     with psycopg.connect(admin_url, autocommit=True) as connection:
         connection.execute(f'CREATE DATABASE {name}')
     url = admin_url.rsplit('/', 1)[0] + f'/{name}'
-    migrate.upgrade(url)
+    if migrated:
+        migrate.upgrade(url)
     return url
 
 

@@ -31,7 +31,8 @@ def app_shell(ctx: PageContext) -> Iterator[None]:
             ui.button(ctx.t(key), icon=icon, on_click=lambda p=path: ui.navigate.to(p)).props('flat align=left') \
                 .classes('w-full')
     with ui.header(elevated=True).classes('items-center gap-1 px-2 py-1'):
-        ui.button(icon='menu', on_click=drawer.toggle).props('flat round dense color=white').classes('lg:hidden') \
+        ui.button(icon='menu', on_click=drawer.toggle) \
+            .props(f'flat round dense color=white aria-label="{ctx.t("nav.menu")}"').classes('lg:hidden') \
             .mark('nav-menu').tooltip(ctx.t('nav.menu'))
         ui.link(ctx.t('app.name'), '/').classes('text-lg font-bold text-white no-underline mr-4')
         with ui.row().classes('gap-1 max-lg:hidden'):
@@ -39,7 +40,8 @@ def app_shell(ctx: PageContext) -> Iterator[None]:
                 ui.button(ctx.t(key), icon=icon, on_click=lambda p=path: ui.navigate.to(p)).props('flat color=white')
         ui.space()
         _locale_switch(ctx)
-        ui.button(icon='dark_mode', on_click=lambda: _toggle_theme(ctx, dark)).props('flat round color=white') \
+        ui.button(icon='dark_mode', on_click=lambda: _toggle_theme(ctx, dark)) \
+            .props(f'flat round color=white aria-label="{ctx.t("nav.theme")}"') \
             .mark('theme-toggle').tooltip(ctx.t('nav.theme'))
         if ctx.user:
             _user_menu(ctx)
@@ -69,11 +71,11 @@ async def _toggle_theme(ctx: PageContext, dark: ui.dark_mode) -> None:
 
 def _user_menu(ctx: PageContext) -> None:
     assert ctx.user is not None
-    with ui.button(icon='account_circle').props('flat round color=white').mark('user-menu'):
-        with ui.menu():
-            ui.menu_item(ctx.user.display_name or ctx.user.handle).props('disable')
-            ui.menu_item(ctx.t('nav.settings'), on_click=lambda: ui.navigate.to('/settings'))
-            ui.menu_item(ctx.t('nav.logout'), on_click=lambda: _logout(ctx)).mark('logout')
+    button = ui.button(icon='account_circle').props(f'flat round color=white aria-label={ctx.user.handle}')
+    with button.mark('user-menu'), ui.menu():
+        ui.menu_item(ctx.user.display_name or ctx.user.handle).props('disable')
+        ui.menu_item(ctx.t('nav.settings'), on_click=lambda: ui.navigate.to('/settings'))
+        ui.menu_item(ctx.t('nav.logout'), on_click=lambda: _logout(ctx)).mark('logout')
 
 
 async def _logout(ctx: PageContext) -> None:

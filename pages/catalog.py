@@ -1,3 +1,3 @@
 """Imports every page module so their `@page` declarations are recorded."""
 
-from . import auth, library  # noqa: F401
+from . import auth, character_editor, library  # noqa: F401

@@ -40,7 +40,7 @@ def serve(settings: Settings) -> None:
     prepare_database(settings)
     build(settings)
     ui.run(host=settings.host, port=settings.port, title='TavernAI Plus', reload=False, show=False,
-           reconnect_timeout=RECONNECT_TIMEOUT, show_welcome_message=False, favicon='🍺')
+           reconnect_timeout=RECONNECT_TIMEOUT, show_welcome_message=False, favicon='🍺', fastapi_docs=True)
 
 
 def _connected_clients() -> int:

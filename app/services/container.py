@@ -9,8 +9,10 @@ from ..db.database import Database
 from ..infra.key_value import KeyValueStore, create_key_value_store
 from ..security.secret_box import SecretBox
 from .accounts import AccountService
+from .characters import CharacterService
 from .instance_settings import InstanceSettingsService
 from .login_throttle import LoginThrottle
+from .media import MediaStore
 from .sessions import SessionService
 
 
@@ -23,6 +25,8 @@ class Services:
     instance: InstanceSettingsService
     accounts: AccountService
     sessions: SessionService
+    media: MediaStore
+    characters: CharacterService
 
     async def close(self) -> None:
         await self.kv.close()
@@ -34,6 +38,7 @@ def build_services(settings: Settings) -> Services:
     db = Database(settings.effective_database_url)
     kv = create_key_value_store(settings.redis_url)
     instance = InstanceSettingsService(db, settings)
+    media = MediaStore(settings.media_dir, settings.max_avatar_bytes, settings.max_avatar_pixels)
     return Services(
         settings=settings,
         db=db,
@@ -42,4 +47,6 @@ def build_services(settings: Settings) -> Services:
         instance=instance,
         accounts=AccountService(db, instance, LoginThrottle(kv, settings)),
         sessions=SessionService(db, kv, settings.session_days),
+        media=media,
+        characters=CharacterService(db, media),
     )

@@ -32,6 +32,6 @@ def login(user: User) -> Callable[..., Awaitable[Account]]:
         user.find(marker='handle').type(handle)
         user.find(marker='password').type(password)
         user.find(marker='login-submit').click()
-        await user.should_see(marker='user-menu')
+        await user.should_see(marker='user-menu', retries=50)
         return account
     return login_as

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 
 import httpx
 import pytest
@@ -15,14 +16,21 @@ from app.services.container import Services
 PASSWORD = 'correct horse battery'
 
 
-@pytest.fixture
-async def client(services: Services) -> AsyncIterator[httpx.AsyncClient]:
+@asynccontextmanager
+async def api_client(services: Services, active_connections: int = 0) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client for a fresh app with every API route, running on `services`."""
     app = FastAPI()
-    install_api(app, active_connections=lambda: 0)
+    install_api(app, active_connections=lambda: active_connections)
     runtime.install(services)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url='http://testserver') as http:
         yield http
     runtime.install(None)
+
+
+@pytest.fixture
+async def client(services: Services) -> AsyncIterator[httpx.AsyncClient]:
+    async with api_client(services) as http:
+        yield http
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -90,11 +90,13 @@ class AccountService:
         return user
 
     async def list_users(self, *, query: str = '', offset: int = 0, limit: int = 100) -> list[User]:
-        statement = select(User).order_by(col(User.created_at)).offset(offset).limit(limit)
-        if query:
-            statement = statement.where(col(User.handle).contains(normalize_handle(query)))
+        statement = select(User).where(*_user_filter(query)).order_by(col(User.created_at), col(User.id))
         async with self.db.session() as session:
-            return list((await session.exec(statement)).all())
+            return list((await session.exec(statement.offset(offset).limit(limit))).all())
+
+    async def count_users(self, *, query: str = '') -> int:
+        async with self.db.session() as session:
+            return (await session.exec(select(func.count()).select_from(User).where(*_user_filter(query)))).one()
 
     async def update_preferences(self, user_id: str, *, locale: str | None = None, theme: str | None = None,
                                  display_name: str | None = None) -> User:
@@ -194,3 +196,12 @@ class AccountService:
         rows = await session.exec(select(UserSession).where(UserSession.user_id == user_id))
         for row in rows.all():
             await session.delete(row)
+
+
+def _user_filter(query: str) -> list:
+    """Admins search by a piece of the handle or the display name."""
+    text = query.strip().lower()
+    if not text:
+        return []
+    return [or_(col(User.handle).contains(text, autoescape=True),
+                func.lower(col(User.display_name)).contains(text, autoescape=True))]

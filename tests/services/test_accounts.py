@@ -117,3 +117,14 @@ async def test_login_ticket_is_single_use(services: Services) -> None:
     ticket = await services.sessions.issue_ticket('session-token')
     assert await services.sessions.redeem_ticket(ticket) == 'session-token'
     assert await services.sessions.redeem_ticket(ticket) is None
+
+
+async def test_user_search_and_count_page_through_handles_and_names(services: Services) -> None:
+    for index in range(5):
+        await services.accounts.register(f'user{index}', PASSWORD, display_name=f'Name {index}')
+    await services.accounts.register('carol', PASSWORD, display_name='小雨 100%')
+    assert await services.accounts.count_users() == 6
+    assert [u.handle for u in await services.accounts.list_users(query='USER', offset=1, limit=2)] == ['user1', 'user2']
+    assert await services.accounts.count_users(query='user') == 5
+    assert [u.handle for u in await services.accounts.list_users(query='小雨')] == ['carol']
+    assert await services.accounts.count_users(query='%') == 1

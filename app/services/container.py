@@ -10,6 +10,7 @@ from ..infra.key_value import KeyValueStore, create_key_value_store
 from ..security.secret_box import SecretBox
 from .accounts import AccountService
 from .characters import CharacterService
+from .chats import ChatService
 from .instance_settings import InstanceSettingsService
 from .login_throttle import LoginThrottle
 from .media import MediaStore
@@ -27,6 +28,7 @@ class Services:
     sessions: SessionService
     media: MediaStore
     characters: CharacterService
+    chats: ChatService
 
     async def close(self) -> None:
         await self.kv.close()
@@ -49,4 +51,5 @@ def build_services(settings: Settings) -> Services:
         sessions=SessionService(db, kv, settings.session_days),
         media=media,
         characters=CharacterService(db, media),
+        chats=ChatService(db),
     )

@@ -1,0 +1,215 @@
+"""Chats and their messages: start a chat from a character, page through messages, edit, swipe, delete, branch.
+
+Messages are rows keyed by (chat_id, seq) so a 10,000-message chat opens by reading one window of rows. Swipes
+(alternative replies) live on their message; `content` always mirrors the selected swipe.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from sqlalchemy import delete, func, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ..db.database import Database
+from ..db.models import Character, Chat, Message, User
+from ..db.types import utcnow
+from ..errors import InvalidInputError, NotFoundError
+from .character_card import fields_of
+
+MessageRole = Literal['user', 'assistant', 'system']
+MAX_MESSAGE_LENGTH = 200_000
+DEFAULT_WINDOW = 50
+MAX_WINDOW = 200
+
+
+class ChatSummary(BaseModel):
+    id: str
+    character_id: str
+    title: str
+    message_count: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class MessagePage(BaseModel):
+    """A window of messages in chronological order; `has_older` says whether "load older" has more to show."""
+
+    items: list[Message]
+    has_older: bool
+
+
+class NewMessage(BaseModel):
+    role: MessageRole
+    content: str = Field(max_length=MAX_MESSAGE_LENGTH)
+    name: str = Field(default='', max_length=200)
+
+
+class ChatService:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def start(self, owner: User, character_id: str, *, persona_id: str | None = None) -> Chat:
+        """A new chat whose first message is the character's greeting, with the alternate greetings as swipes."""
+        async with self.db.session() as session:
+            character = await session.get(Character, character_id)
+            if character is None or character.owner_id != owner.id:
+                raise NotFoundError('error.character.not_found', 'No such character.')
+            fields = fields_of(character.card)
+            chat = Chat(owner_id=owner.id, character_id=character.id, persona_id=persona_id,
+                        title=f'{fields.name} – {utcnow():%Y-%m-%d %H:%M}')
+            greetings = [text for text in [fields.first_mes, *fields.alternate_greetings] if text.strip()]
+            session.add(chat)
+            await session.flush()
+            if greetings:
+                session.add(Message(chat_id=chat.id, seq=0, role='assistant', name=fields.name,
+                                    content=greetings[0], swipes=greetings))
+                chat.message_count = 1
+            await session.commit()
+            return chat
+
+    async def get(self, owner: User, chat_id: str) -> Chat:
+        async with self.db.session() as session:
+            return await _load_chat(session, owner, chat_id)
+
+    async def list_chats(self, owner: User, *, character_id: str | None = None, query: str = '',
+                         offset: int = 0, limit: int = 50) -> list[ChatSummary]:
+        """The owner's chats, newest activity first, optionally for one character and filtered by title."""
+        statement = select(Chat).where(col(Chat.owner_id) == owner.id)
+        if character_id:
+            statement = statement.where(col(Chat.character_id) == character_id)
+        if query.strip():
+            statement = statement.where(func.lower(col(Chat.title)).contains(query.strip().lower(), autoescape=True))
+        statement = statement.order_by(col(Chat.updated_at).desc(), col(Chat.id)).offset(offset).limit(min(limit, 200))
+        async with self.db.session() as session:
+            chats = (await session.exec(statement)).all()
+        return [ChatSummary.model_validate(chat, from_attributes=True) for chat in chats]
+
+    async def rename(self, owner: User, chat_id: str, title: str) -> Chat:
+        title = ' '.join(title.split())[:200]
+        if not title:
+            raise InvalidInputError('error.chat.title_empty', 'A chat title cannot be empty.')
+        async with self.db.session() as session:
+            chat = await _load_chat(session, owner, chat_id)
+            chat.title = title
+            session.add(chat)
+            await session.commit()
+            return chat
+
+    async def delete(self, owner: User, chat_id: str) -> None:
+        async with self.db.session() as session:
+            chat = await _load_chat(session, owner, chat_id)
+            await session.delete(chat)
+            await session.commit()
+
+    async def messages(self, owner: User, chat_id: str, *, before_seq: int | None = None,
+                       limit: int = DEFAULT_WINDOW) -> MessagePage:
+        """The newest `limit` messages before `before_seq` (or the newest overall), oldest first."""
+        limit = max(1, min(limit, MAX_WINDOW))
+        statement = select(Message).where(col(Message.chat_id) == chat_id)
+        if before_seq is not None:
+            statement = statement.where(col(Message.seq) < before_seq)
+        statement = statement.order_by(col(Message.seq).desc()).limit(limit + 1)
+        async with self.db.session() as session:
+            await _load_chat(session, owner, chat_id)
+            rows = list((await session.exec(statement)).all())
+        return MessagePage(items=rows[:limit][::-1], has_older=len(rows) > limit)
+
+    async def append(self, owner: User, chat_id: str, message: NewMessage) -> Message:
+        """Add a message at the end of the chat (one INSERT plus the counter update, in one transaction)."""
+        async with self.db.session() as session:
+            chat = await _load_chat(session, owner, chat_id)
+            seq = await _next_seq(session, chat.id)
+            row = Message(chat_id=chat.id, seq=seq, role=message.role, name=message.name, content=message.content,
+                          swipes=[message.content])
+            session.add(row)
+            await session.exec(update(Chat).where(col(Chat.id) == chat.id)
+                               .values(message_count=Chat.message_count + 1, updated_at=utcnow()))
+            await session.commit()
+            return row
+
+    async def edit(self, owner: User, message_id: int, content: str) -> Message:
+        """Replace the text of a message (and of its selected swipe)."""
+        if len(content) > MAX_MESSAGE_LENGTH:
+            raise InvalidInputError('error.message.too_long', 'The message is too long.')
+        async with self.db.session() as session:
+            row = await _load_message(session, owner, message_id)
+            swipes = list(row.swipes) or [row.content]
+            swipes[row.swipe_index] = content
+            row.swipes, row.content = swipes, content
+            session.add(row)
+            await session.commit()
+            return row
+
+    async def swipe(self, owner: User, message_id: int, direction: Literal[-1, 1]) -> Message:
+        """Show the previous or next swipe; past either end it stays put (generating a new swipe is the caller's)."""
+        async with self.db.session() as session:
+            row = await _load_message(session, owner, message_id)
+            index = max(0, min(len(row.swipes) - 1, row.swipe_index + direction))
+            row.swipe_index, row.content = index, row.swipes[index] if row.swipes else row.content
+            session.add(row)
+            await session.commit()
+            return row
+
+    async def add_swipe(self, owner: User, message_id: int, content: str) -> Message:
+        """Append a new alternative reply to a message and select it."""
+        async with self.db.session() as session:
+            row = await _load_message(session, owner, message_id)
+            row.swipes = [*(row.swipes or [row.content]), content]
+            row.swipe_index, row.content = len(row.swipes) - 1, content
+            session.add(row)
+            await session.commit()
+            return row
+
+    async def delete_messages(self, owner: User, chat_id: str, message_ids: list[int]) -> int:
+        """Delete messages of one chat; returns how many were deleted."""
+        async with self.db.session() as session:
+            await _load_chat(session, owner, chat_id)
+            result = await session.exec(delete(Message).where(col(Message.chat_id) == chat_id,
+                                                              col(Message.id).in_(message_ids)))
+            deleted = result.rowcount or 0
+            await session.exec(update(Chat).where(col(Chat.id) == chat_id)
+                               .values(message_count=Chat.message_count - deleted, updated_at=utcnow()))
+            await session.commit()
+            return deleted
+
+    async def branch(self, owner: User, chat_id: str, up_to_seq: int) -> Chat:
+        """A new chat holding copies of the messages up to and including `up_to_seq`."""
+        async with self.db.session() as session:
+            source = await _load_chat(session, owner, chat_id)
+            rows = (await session.exec(select(Message).where(col(Message.chat_id) == chat_id,
+                                                             col(Message.seq) <= up_to_seq)
+                                       .order_by(col(Message.seq)))).all()
+            chat = Chat(owner_id=owner.id, character_id=source.character_id, persona_id=source.persona_id,
+                        connection_id=source.connection_id, settings=dict(source.settings),
+                        title=f'{source.title} (branch)'[:200], message_count=len(rows))
+            session.add(chat)
+            await session.flush()
+            session.add_all(Message(chat_id=chat.id, seq=index, role=row.role, name=row.name, content=row.content,
+                                    swipes=list(row.swipes), swipe_index=row.swipe_index, status=row.status,
+                                    meta=dict(row.meta)) for index, row in enumerate(rows))
+            await session.commit()
+            return chat
+
+
+async def _load_chat(session: AsyncSession, owner: User, chat_id: str) -> Chat:
+    chat = await session.get(Chat, chat_id)
+    if chat is None or chat.owner_id != owner.id:
+        raise NotFoundError('error.chat.not_found', 'No such chat.')
+    return chat
+
+
+async def _load_message(session: AsyncSession, owner: User, message_id: int) -> Message:
+    row = await session.get(Message, message_id)
+    if row is None:
+        raise NotFoundError('error.message.not_found', 'No such message.')
+    await _load_chat(session, owner, row.chat_id)
+    return row
+
+
+async def _next_seq(session: AsyncSession, chat_id: str) -> int:
+    last = (await session.exec(select(func.max(col(Message.seq))).where(col(Message.chat_id) == chat_id))).one()
+    return 0 if last is None else last + 1

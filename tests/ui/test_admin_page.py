@@ -75,7 +75,7 @@ async def test_reset_password(user: User, login: Login) -> None:
     await user.should_see('The two passwords differ.')
     user.find(marker='new-password-repeat').clear().type('another password')
     user.find(marker='dialog-submit').click()
-    await user.should_see('Saved.')
+    await user.should_see('Saved.', retries=50)
     assert (await runtime.services().accounts.authenticate('bob', 'another password')).handle == 'bob'
 
 
@@ -87,7 +87,7 @@ async def test_create_user_and_close_registration(user: User, login: Login) -> N
     user.find(marker='new-password').type(PASSWORD)
     user.find(marker='new-password-repeat').type(PASSWORD)
     user.find(marker='dialog-submit').click()
-    await user.should_see(marker='user-dave')
+    await user.should_see(marker='user-dave', retries=50)
     user.find(marker='registration-switch').click()
     await user.should_see('Registration is now closed.')
     assert not await runtime.services().instance.registration_open()

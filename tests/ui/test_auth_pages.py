@@ -12,7 +12,7 @@ async def test_first_registration_becomes_admin_and_lands_in_library(user: User)
     user.find(marker='password').type(PASSWORD)
     user.find(marker='password-repeat').type(PASSWORD)
     user.find(marker='register-submit').click()
-    await user.should_see(marker='user-menu')
+    await user.should_see(marker='user-menu', retries=50)
     accounts = await runtime.services().accounts.list_users()
     assert [(a.handle, a.role) for a in accounts] == [('alice', 'admin')]
 
@@ -24,7 +24,7 @@ async def test_wrong_password_shows_error_without_revealing_user(user: User, log
         user.find(marker='handle').type(handle)
         user.find(marker='password').type('wrong password')
         user.find(marker='login-submit').click()
-        await user.should_see('Wrong handle or password.')
+        await user.should_see('Wrong handle or password.', retries=50)
 
 
 async def test_protected_page_redirects_to_login(user: User) -> None:
@@ -42,7 +42,7 @@ async def test_duplicate_handle_and_mismatched_passwords_are_explained(user: Use
     await user.should_see('The two passwords differ.')
     user.find(marker='password-repeat').clear().type(PASSWORD)
     user.find(marker='register-submit').click()
-    await user.should_see('The handle "alice" is already taken. Choose another one.')
+    await user.should_see('The handle "alice" is already taken. Choose another one.', retries=50)
 
 
 async def test_logout_returns_to_login_and_protects_pages_again(user: User, login: Callable[..., Awaitable]) -> None:

@@ -44,7 +44,7 @@ async def test_change_password(user: User, login: Login) -> None:
     user.find(marker='new-password').type('a new long password')
     user.find(marker='new-password-repeat').type('a new long password')
     user.find(marker='change-password').click()
-    await user.should_see('Wrong handle or password.')
+    await user.should_see('Wrong handle or password.', retries=50)
     user.find(marker='old-password').clear().type(PASSWORD)
     user.find(marker='change-password').click()
     await user.should_see(marker='login-submit', retries=50)

@@ -28,6 +28,9 @@ class KeyValueStore(Protocol):
     async def pop(self, key: str) -> str | None:
         """Read and delete in one step, so a one-time value can be used only once."""
 
+    async def add(self, key: str, value: str, ttl_seconds: int) -> bool:
+        """Set the key only if it does not exist yet; True when this call set it (a simple lock)."""
+
     async def delete(self, key: str) -> None: ...
 
     async def incr(self, key: str, ttl_seconds: int) -> int:
@@ -65,6 +68,12 @@ class MemoryKeyValueStore:
         entry = self._live(key)
         self._values.pop(key, None)
         return entry[0] if entry else None
+
+    async def add(self, key: str, value: str, ttl_seconds: int) -> bool:
+        if self._live(key):
+            return False
+        await self.set(key, value, ttl_seconds)
+        return True
 
     async def delete(self, key: str) -> None:
         self._values.pop(key, None)
@@ -123,6 +132,10 @@ class RedisKeyValueStore:
     @_redis_call
     async def pop(self, key: str) -> str | None:
         return await self._redis.getdel(self._prefix + key)
+
+    @_redis_call
+    async def add(self, key: str, value: str, ttl_seconds: int) -> bool:
+        return bool(await self._redis.set(self._prefix + key, value, ex=ttl_seconds, nx=True))
 
     @_redis_call
     async def delete(self, key: str) -> None:

@@ -46,6 +46,7 @@ class NewMessage(BaseModel):
     role: MessageRole
     content: str = Field(max_length=MAX_MESSAGE_LENGTH)
     name: str = Field(default='', max_length=200)
+    status: Literal['complete', 'streaming'] = 'complete'
 
 
 class ChatService:
@@ -124,7 +125,7 @@ class ChatService:
             chat = await _load_chat(session, owner, chat_id)
             seq = await _next_seq(session, chat.id)
             row = Message(chat_id=chat.id, seq=seq, role=message.role, name=message.name, content=message.content,
-                          swipes=[message.content])
+                          swipes=[message.content], status=message.status)
             session.add(row)
             await session.exec(update(Chat).where(col(Chat.id) == chat.id)
                                .values(message_count=Chat.message_count + 1, updated_at=utcnow()))
@@ -160,6 +161,25 @@ class ChatService:
             row = await _load_message(session, owner, message_id)
             row.swipes = [*(row.swipes or [row.content]), content]
             row.swipe_index, row.content = len(row.swipes) - 1, content
+            session.add(row)
+            await session.commit()
+            return row
+
+    async def finish_reply(self, message_id: int, text: str, *, status: str, error: str | None = None,
+                           new_swipe: bool = False, meta: dict | None = None) -> Message:
+        """Store a finished (or interrupted, or failed) reply in one write: as the message or as a new swipe."""
+        async with self.db.session() as session:
+            row = await session.get(Message, message_id)
+            if row is None:
+                raise NotFoundError('error.message.not_found', 'No such message.')
+            swipes = list(row.swipes or [row.content])
+            if new_swipe:
+                swipes.append(text)
+            else:
+                swipes[row.swipe_index] = text
+            row.swipes, row.swipe_index = swipes, len(swipes) - 1 if new_swipe else row.swipe_index
+            row.content, row.status, row.error = text, status, error
+            row.meta = {**(row.meta or {}), **(meta or {})}
             session.add(row)
             await session.commit()
             return row

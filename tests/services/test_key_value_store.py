@@ -50,3 +50,11 @@ async def test_redis_ping_fails_clearly_when_redis_is_gone() -> None:
     with pytest.raises(ServiceUnavailableError, match="Redis"):
         await kv.ping()
     await kv.close()
+
+
+async def test_add_sets_only_once(store: KeyValueStore) -> None:
+    assert await store.add('lock', 'first', 10)
+    assert not await store.add('lock', 'second', 10)
+    assert await store.get('lock') == 'first'
+    await store.delete('lock')
+    assert await store.add('lock', 'third', 10)

@@ -1,0 +1,221 @@
+"""Generation: runs each reply as a background task that no browser connection owns (DESIGN §3).
+
+Deltas go to the chat's generation stream as they arrive; the finished text is stored in one write. One reply runs
+per chat at a time (a lock in the key-value store, so this holds across instances); per-user and per-instance caps
+refuse extra work with a clear message. A stop request from any instance sets a flag that the owning instance's
+watcher sees within a quarter second and cancels the upstream request; the partial text is kept as "interrupted".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from ..db.models import Chat, Message, User
+from ..errors import ConflictError, RateLimitedError
+from ..infra.key_value import KeyValueStore
+from .character_card import fields_of
+from .characters import CharacterService
+from .chats import ChatService, NewMessage
+from .generation_stream import GenerationStreams
+from .prompt_builder import HistoryMessage, Persona, TokenCounter, build_prompt
+from .providers.base import ChatProvider, GenerationRequest, ProviderError, SamplerSettings
+
+log = logging.getLogger(__name__)
+LOCK_SECONDS = 15 * 60
+STOP_POLL_SECONDS = 0.25
+HISTORY_WINDOW = 200
+
+
+@dataclass
+class ReplyTarget:
+    """Which backend answers a chat, and with what settings; resolved for every reply."""
+
+    provider: ChatProvider
+    model: str
+    sampler: SamplerSettings
+    context_size: int
+    count_tokens: TokenCounter
+
+
+ProviderResolver = Callable[[User, Chat], Awaitable[ReplyTarget]]
+
+
+@dataclass
+class _Running:
+    owner_id: str
+    task: asyncio.Task
+    message_id: int
+    stopping: bool = False
+    started: float = field(default_factory=time.monotonic)
+
+    def cancel(self) -> None:
+        """Cancel once: a second stop must not interrupt the final write of the partial text."""
+        if not self.stopping:
+            self.stopping = True
+            self.task.cancel()
+
+
+class GenerationService:
+    def __init__(self, chats: ChatService, characters: CharacterService, streams: GenerationStreams,
+                 kv: KeyValueStore, resolve: ProviderResolver, *, per_user_limit: int = 2,
+                 instance_limit: int = 64) -> None:
+        self.chats = chats
+        self.characters = characters
+        self.streams = streams
+        self.kv = kv
+        self.resolve = resolve
+        self.per_user_limit = per_user_limit
+        self.instance_limit = instance_limit
+        self.running: dict[str, _Running] = {}
+
+    async def send(self, owner: User, chat_id: str, content: str) -> tuple[Message, int]:
+        """Store the user's message and start the character's reply; returns the message and the reply's id."""
+        chat = await self.chats.get(owner, chat_id)
+        await self._claim(owner, chat.id)
+        try:
+            message = await self.chats.append(owner, chat.id, NewMessage(role='user', content=content))
+            reply_id = await self._start(owner, chat, new_swipe_of=None)
+        except BaseException:
+            await self._release(chat.id)
+            raise
+        return message, reply_id
+
+    async def reply(self, owner: User, chat_id: str) -> int:
+        """Let the character speak next without a new user message."""
+        chat = await self.chats.get(owner, chat_id)
+        await self._claim(owner, chat.id)
+        try:
+            return await self._start(owner, chat, new_swipe_of=None)
+        except BaseException:
+            await self._release(chat.id)
+            raise
+
+    async def new_swipe(self, owner: User, chat_id: str, message_id: int) -> int:
+        """Generate another alternative for the last message (swiping right past the last swipe)."""
+        chat = await self.chats.get(owner, chat_id)
+        await self._claim(owner, chat.id)
+        try:
+            return await self._start(owner, chat, new_swipe_of=message_id)
+        except BaseException:
+            await self._release(chat.id)
+            raise
+
+    async def stop(self, owner: User, chat_id: str) -> None:
+        """Ask whichever instance runs this chat's reply to stop it; the partial text is kept."""
+        chat = await self.chats.get(owner, chat_id)
+        running = self.running.get(chat.id)
+        if running:
+            running.cancel()
+        else:
+            await self.kv.set(_stop_key(chat.id), '1', 60)
+
+    def is_running(self, chat_id: str) -> bool:
+        return chat_id in self.running
+
+    async def wait(self, chat_id: str) -> None:
+        """Wait until this instance's reply for the chat has been stored (for tests and shutdown)."""
+        running = self.running.get(chat_id)
+        if running:
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.shield(running.task)
+
+    async def _claim(self, owner: User, chat_id: str) -> None:
+        if sum(1 for r in self.running.values() if r.owner_id == owner.id) >= self.per_user_limit:
+            raise RateLimitedError('error.generation.user_limit', 'You already have the maximum number of replies '
+                                   'generating. Wait for one to finish.', retry_after=5)
+        if len(self.running) >= self.instance_limit:
+            raise RateLimitedError('error.generation.instance_limit', 'The server is busy generating other replies. '
+                                   'Try again in a few seconds.', retry_after=5)
+        if not await self.kv.add(_lock_key(chat_id), owner.id, LOCK_SECONDS):
+            raise ConflictError('error.generation.busy', 'A reply is already being generated in this chat. '
+                                'Stop it or wait for it to finish.')
+        await self.kv.delete(_stop_key(chat_id))
+
+    async def _release(self, chat_id: str) -> None:
+        self.running.pop(chat_id, None)
+        await self.kv.delete(_lock_key(chat_id))
+
+    async def _start(self, owner: User, chat: Chat, *, new_swipe_of: int | None) -> int:
+        target = await self.resolve(owner, chat)
+        character = await self.characters.get(owner, chat.character_id)
+        fields = fields_of(character.card)
+        history = (await self.chats.messages(owner, chat.id, limit=HISTORY_WINDOW)).items
+        if new_swipe_of is not None:
+            history = [m for m in history if m.id != new_swipe_of]
+            message_id = new_swipe_of
+        else:
+            placeholder = await self.chats.append(owner, chat.id, NewMessage(
+                role='assistant', name=fields.name, content='', status='streaming'))
+            message_id = placeholder.id  # type: ignore[assignment]
+        prompt = build_prompt(fields, Persona(name=owner.display_name or owner.handle),
+                              [HistoryMessage(m.role, m.content, m.name) for m in history],
+                              context_size=target.context_size, max_new_tokens=target.sampler.max_tokens,
+                              count_tokens=target.count_tokens)
+        request = GenerationRequest(model=target.model, messages=prompt.messages, sampler=target.sampler)
+        task = asyncio.create_task(self._run(chat.id, message_id, target, request, prompt.total_tokens,
+                                             new_swipe=new_swipe_of is not None), name=f'reply {chat.id}')
+        self.running[chat.id] = _Running(owner.id, task, message_id)
+        return message_id
+
+    async def _run(self, chat_id: str, message_id: int, target: ReplyTarget, request: GenerationRequest,
+                   prompt_tokens: int, *, new_swipe: bool) -> None:
+        pieces: list[str] = []
+        status, error, usage = 'complete', None, {}
+        watcher = asyncio.create_task(self._watch_for_stop(chat_id))
+        started = time.monotonic()
+        try:
+            async with contextlib.aclosing(target.provider.stream(request)) as deltas:  # type: ignore[type-var]
+                async for delta in deltas:
+                    if delta.text:
+                        pieces.append(delta.text)
+                        await self.streams.publish(chat_id, 'message', message_id, delta.text)
+                    if delta.completion_tokens is not None:
+                        usage = {'prompt_tokens': delta.prompt_tokens, 'completion_tokens': delta.completion_tokens}
+        except asyncio.CancelledError:
+            status = 'interrupted'
+        except ProviderError as failure:
+            status, error = 'error', failure.message
+        except Exception as failure:  # the reply must be stored and the lock released whatever went wrong
+            log.exception('reply for chat %s failed', chat_id)
+            status, error = 'error', f'Generation failed unexpectedly: {type(failure).__name__}'
+        finally:
+            watcher.cancel()
+        text = ''.join(pieces)
+        meta = {'prompt_tokens': usage.get('prompt_tokens') or prompt_tokens,
+                'completion_tokens': usage.get('completion_tokens') or target.count_tokens(text),
+                'seconds': round(time.monotonic() - started, 3)}
+        await self._store(chat_id, message_id, text, status, error, new_swipe, meta)
+
+    async def _store(self, chat_id: str, message_id: int, text: str, status: str, error: str | None,
+                     new_swipe: bool, meta: dict) -> None:
+        """The one write of the reply, then the closing events and the lock release."""
+        try:
+            await self.chats.finish_reply(message_id, text, status=status, error=error, new_swipe=new_swipe,
+                                          meta=meta)
+            if error:
+                await self.streams.publish(chat_id, 'error', message_id, error)
+            await self.streams.publish(chat_id, 'complete', message_id, status)
+        finally:
+            await self._release(chat_id)
+
+    async def _watch_for_stop(self, chat_id: str) -> None:
+        """Cancel the reply when another instance has asked to stop it (a flag in the shared store)."""
+        while chat_id in self.running:
+            await asyncio.sleep(STOP_POLL_SECONDS)
+            with contextlib.suppress(Exception):
+                if await self.kv.pop(_stop_key(chat_id)) and chat_id in self.running:
+                    self.running[chat_id].cancel()
+                    return
+
+
+def _lock_key(chat_id: str) -> str:
+    return f'generation:lock:{chat_id}'
+
+
+def _stop_key(chat_id: str) -> str:
+    return f'generation:stop:{chat_id}'

@@ -11,6 +11,7 @@ from ..security.secret_box import SecretBox
 from .accounts import AccountService
 from .characters import CharacterService
 from .chats import ChatService
+from .connections import ConnectionService
 from .instance_settings import InstanceSettingsService
 from .login_throttle import LoginThrottle
 from .media import MediaStore
@@ -29,6 +30,7 @@ class Services:
     media: MediaStore
     characters: CharacterService
     chats: ChatService
+    connections: ConnectionService
 
     async def close(self) -> None:
         await self.kv.close()
@@ -40,16 +42,18 @@ def build_services(settings: Settings) -> Services:
     db = Database(settings.effective_database_url)
     kv = create_key_value_store(settings.redis_url)
     instance = InstanceSettingsService(db, settings)
+    secret_box = SecretBox(settings.secret_key)
     media = MediaStore(settings.media_dir, settings.max_avatar_bytes, settings.max_avatar_pixels)
     return Services(
         settings=settings,
         db=db,
         kv=kv,
-        secret_box=SecretBox(settings.secret_key),
+        secret_box=secret_box,
         instance=instance,
         accounts=AccountService(db, instance, LoginThrottle(kv, settings)),
         sessions=SessionService(db, kv, settings.session_days),
         media=media,
         characters=CharacterService(db, media),
         chats=ChatService(db),
+        connections=ConnectionService(db, secret_box),
     )

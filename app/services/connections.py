@@ -1,0 +1,138 @@
+"""Provider connections a user saves: kind, base URL, model, API key (encrypted at rest, never shown in full)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field, HttpUrl
+from sqlmodel import col, select
+
+from ..db.database import Database
+from ..db.models import ProviderConnection, User
+from ..db.types import utcnow
+from ..errors import NotFoundError
+from ..security.secret_box import SecretBox, mask_secret
+
+
+class ConnectionFields(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    provider: str = Field(min_length=1, max_length=32)
+    base_url: HttpUrl | None = None
+    model: str = Field(default='', max_length=200)
+    api_key: str | None = Field(default=None, max_length=4096)
+    settings: dict[str, Any] = Field(default_factory=dict)
+    is_default: bool = False
+
+
+class ConnectionUpdate(BaseModel):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    base_url: HttpUrl | None = None
+    model: str | None = Field(default=None, max_length=200)
+    api_key: str | None = Field(default=None, max_length=4096)
+    settings: dict[str, Any] | None = None
+    is_default: bool | None = None
+
+
+class ConnectionRead(BaseModel):
+    """What the browser may see: the key only as a mask."""
+
+    id: str
+    name: str
+    provider: str
+    base_url: str
+    model: str
+    api_key_hint: str | None
+    settings: dict[str, Any]
+    is_default: bool
+    updated_at: datetime
+
+
+class ConnectionService:
+    def __init__(self, db: Database, secret_box: SecretBox) -> None:
+        self.db = db
+        self.secret_box = secret_box
+
+    async def create(self, owner: User, fields: ConnectionFields) -> ConnectionRead:
+        row = ProviderConnection(owner_id=owner.id, name=fields.name.strip(), provider=fields.provider,
+                                 base_url=str(fields.base_url or '').rstrip('/'), model=fields.model,
+                                 api_key_encrypted=self._encrypt(fields.api_key), settings=fields.settings,
+                                 is_default=fields.is_default)
+        async with self.db.session() as session:
+            if fields.is_default:
+                await self._clear_default(session, owner)
+            session.add(row)
+            await session.commit()
+        return self.read(row)
+
+    async def list(self, owner: User) -> list[ConnectionRead]:
+        statement = select(ProviderConnection).where(col(ProviderConnection.owner_id) == owner.id) \
+            .order_by(col(ProviderConnection.name))
+        async with self.db.session() as session:
+            return [self.read(row) for row in (await session.exec(statement)).all()]
+
+    async def get(self, owner: User, connection_id: str) -> ProviderConnection:
+        async with self.db.session() as session:
+            return await self._load(session, owner, connection_id)
+
+    async def default(self, owner: User) -> ProviderConnection | None:
+        statement = select(ProviderConnection).where(col(ProviderConnection.owner_id) == owner.id,
+                                                     col(ProviderConnection.is_default).is_(True))
+        async with self.db.session() as session:
+            return (await session.exec(statement)).first()
+
+    async def update(self, owner: User, connection_id: str, update: ConnectionUpdate) -> ConnectionRead:
+        """Change the given fields; an empty `api_key` removes the key, None keeps it."""
+        async with self.db.session() as session:
+            row = await self._load(session, owner, connection_id)
+            if update.name is not None:
+                row.name = update.name.strip()
+            if update.base_url is not None:
+                row.base_url = str(update.base_url).rstrip('/')
+            if update.model is not None:
+                row.model = update.model
+            if update.api_key is not None:
+                row.api_key_encrypted = self._encrypt(update.api_key)
+            if update.settings is not None:
+                row.settings = update.settings
+            if update.is_default:
+                await self._clear_default(session, owner)
+            if update.is_default is not None:
+                row.is_default = update.is_default
+            row.updated_at = utcnow()
+            session.add(row)
+            await session.commit()
+            return self.read(row)
+
+    async def delete(self, owner: User, connection_id: str) -> None:
+        async with self.db.session() as session:
+            await session.delete(await self._load(session, owner, connection_id))
+            await session.commit()
+
+    def api_key(self, row: ProviderConnection) -> str | None:
+        """The plain key, for the provider adapter only (never for the browser)."""
+        return self.secret_box.decrypt(row.api_key_encrypted) if row.api_key_encrypted else None
+
+    def read(self, row: ProviderConnection) -> ConnectionRead:
+        key = self.api_key(row)
+        return ConnectionRead(id=row.id, name=row.name, provider=row.provider, base_url=row.base_url, model=row.model,
+                              api_key_hint=mask_secret(key) if key else None, settings=row.settings,
+                              is_default=row.is_default, updated_at=row.updated_at)
+
+    def _encrypt(self, key: str | None) -> str | None:
+        return self.secret_box.encrypt(key.strip()) if key and key.strip() else None
+
+    @staticmethod
+    async def _load(session: Any, owner: User, connection_id: str) -> ProviderConnection:
+        row = await session.get(ProviderConnection, connection_id)
+        if row is None or row.owner_id != owner.id:
+            raise NotFoundError('error.connection.not_found', 'No such connection.')
+        return row
+
+    @staticmethod
+    async def _clear_default(session: Any, owner: User) -> None:
+        rows = await session.exec(select(ProviderConnection).where(col(ProviderConnection.owner_id) == owner.id,
+                                                                   col(ProviderConnection.is_default).is_(True)))
+        for row in rows.all():
+            row.is_default = False
+            session.add(row)

@@ -75,35 +75,21 @@ class GenerationService:
 
     async def send(self, owner: User, chat_id: str, content: str) -> tuple[Message, int]:
         """Store the user's message and start the character's reply; returns the message and the reply's id."""
-        chat = await self.chats.get(owner, chat_id)
-        await self._claim(owner, chat.id)
-        try:
-            message = await self.chats.append(owner, chat.id, NewMessage(role='user', content=content))
-            reply_id = await self._start(owner, chat, new_swipe_of=None)
-        except BaseException:
-            await self._release(chat.id)
-            raise
-        return message, reply_id
+        stored: list[Message] = []
+
+        async def store_message(chat: Chat) -> None:
+            stored.append(await self.chats.append(owner, chat.id, NewMessage(role='user', content=content)))
+
+        reply_id = await self._claimed_start(owner, chat_id, before=store_message)
+        return stored[0], reply_id
 
     async def reply(self, owner: User, chat_id: str) -> int:
         """Let the character speak next without a new user message."""
-        chat = await self.chats.get(owner, chat_id)
-        await self._claim(owner, chat.id)
-        try:
-            return await self._start(owner, chat, new_swipe_of=None)
-        except BaseException:
-            await self._release(chat.id)
-            raise
+        return await self._claimed_start(owner, chat_id)
 
     async def new_swipe(self, owner: User, chat_id: str, message_id: int) -> int:
         """Generate another alternative for the last message (swiping right past the last swipe)."""
-        chat = await self.chats.get(owner, chat_id)
-        await self._claim(owner, chat.id)
-        try:
-            return await self._start(owner, chat, new_swipe_of=message_id)
-        except BaseException:
-            await self._release(chat.id)
-            raise
+        return await self._claimed_start(owner, chat_id, new_swipe_of=message_id)
 
     async def stop(self, owner: User, chat_id: str) -> None:
         """Ask whichever instance runs this chat's reply to stop it; the partial text is kept."""
@@ -135,6 +121,19 @@ class GenerationService:
             raise ConflictError('error.generation.busy', 'A reply is already being generated in this chat. '
                                 'Stop it or wait for it to finish.')
         await self.kv.delete(_stop_key(chat_id))
+
+    async def _claimed_start(self, owner: User, chat_id: str, *, new_swipe_of: int | None = None,
+                             before: Callable[[Chat], Awaitable[None]] | None = None) -> int:
+        """Take the chat's lock, then start the reply; the lock is given back if starting fails."""
+        chat = await self.chats.get(owner, chat_id)
+        await self._claim(owner, chat.id)
+        try:
+            if before:
+                await before(chat)
+            return await self._start(owner, chat, new_swipe_of=new_swipe_of)
+        except BaseException:
+            await self._release(chat.id)
+            raise
 
     async def _release(self, chat_id: str) -> None:
         self.running.pop(chat_id, None)

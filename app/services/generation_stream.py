@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -57,6 +57,7 @@ class _Fanout:
     changed: asyncio.Event = field(default_factory=asyncio.Event)
     subscribers: int = 0
     reader: asyncio.Task | None = None
+    on_idle: Callable[[], None] | None = None
 
     def add(self, event: StreamEvent) -> None:
         self.events.append(event)
@@ -70,16 +71,22 @@ class _Fanout:
     async def follow(self, after_id: str | None) -> AsyncIterator[StreamEvent]:
         skip_through = _sort_key(after_id) if after_id else None
         position = self.dropped
-        while True:
-            waiter = self.changed
-            while (index := max(position, self.dropped) - self.dropped) < len(self.events):
-                event = self.events[index]
-                position = self.dropped + index + 1
-                if skip_through and _sort_key(event.id) <= skip_through:
-                    continue
-                skip_through = None
-                yield event
-            await waiter.wait()
+        self.subscribers += 1
+        try:
+            while True:
+                waiter = self.changed
+                while (index := max(position, self.dropped) - self.dropped) < len(self.events):
+                    event = self.events[index]
+                    position = self.dropped + index + 1
+                    if skip_through and _sort_key(event.id) <= skip_through:
+                        continue
+                    skip_through = None
+                    yield event
+                await waiter.wait()
+        finally:
+            self.subscribers -= 1
+            if not self.subscribers and self.on_idle:
+                self.on_idle()
 
 
 def _sort_key(event_id: str) -> tuple[int, int]:
@@ -104,17 +111,14 @@ class MemoryGenerationStreams:
         return event.id
 
     async def subscribe(self, chat_id: str, after_id: str | None = None) -> AsyncIterator[StreamEvent]:
-        fanout = self._chats.setdefault(chat_id, _Fanout())
+        fanout = self._chats.get(chat_id)
+        if fanout is None:
+            fanout = self._chats[chat_id] = _Fanout()
+            fanout.on_idle = lambda: None if fanout.events else self._chats.pop(chat_id, None)
         if after_id == '$':
             after_id = fanout.events[-1].id if fanout.events else '0-0'
-        fanout.subscribers += 1
-        try:
-            async for event in fanout.follow(after_id):
-                yield event
-        finally:
-            fanout.subscribers -= 1
-            if not fanout.subscribers and not fanout.events:
-                self._chats.pop(chat_id, None)
+        async for event in fanout.follow(after_id):
+            yield event
 
     async def close(self) -> None:
         self._chats.clear()
@@ -159,15 +163,14 @@ class RedisGenerationStreams:
         if fanout is None:
             fanout = self._chats[chat_id] = _Fanout()
             fanout.reader = asyncio.create_task(self._read(chat_id, fanout), name=f'generation stream {chat_id}')
-        fanout.subscribers += 1
-        try:
-            async for event in fanout.follow(after_id):
-                yield event
-        finally:
-            fanout.subscribers -= 1
-            if fanout.subscribers == 0 and fanout.reader:
-                fanout.reader.cancel()
-                self._chats.pop(chat_id, None)
+            fanout.on_idle = lambda: self._stop_reading(chat_id)
+        async for event in fanout.follow(after_id):
+            yield event
+
+    def _stop_reading(self, chat_id: str) -> None:
+        fanout = self._chats.pop(chat_id, None)
+        if fanout and fanout.reader:
+            fanout.reader.cancel()
 
     async def close(self) -> None:
         for fanout in self._chats.values():

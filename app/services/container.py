@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import httpx
+
 from ..config import Settings
 from ..db.database import Database
 from ..infra.key_value import KeyValueStore, create_key_value_store
@@ -12,9 +14,13 @@ from .accounts import AccountService
 from .characters import CharacterService
 from .chats import ChatService
 from .connections import ConnectionService
+from .generation import GenerationService
+from .generation_stream import GenerationStreams, create_generation_streams
 from .instance_settings import InstanceSettingsService
 from .login_throttle import LoginThrottle
 from .media import MediaStore
+from .providers.openai_compatible import TIMEOUT as PROVIDER_TIMEOUT
+from .reply_targets import ReplyTargets
 from .sessions import SessionService
 
 
@@ -31,8 +37,13 @@ class Services:
     characters: CharacterService
     chats: ChatService
     connections: ConnectionService
+    streams: GenerationStreams
+    generation: GenerationService
+    http: httpx.AsyncClient
 
     async def close(self) -> None:
+        await self.http.aclose()
+        await self.streams.close()
         await self.kv.close()
         await self.db.dispose()
 
@@ -43,7 +54,13 @@ def build_services(settings: Settings) -> Services:
     kv = create_key_value_store(settings.redis_url)
     instance = InstanceSettingsService(db, settings)
     secret_box = SecretBox(settings.secret_key)
+    http = httpx.AsyncClient(timeout=PROVIDER_TIMEOUT)
+    streams = create_generation_streams(settings.redis_url)
     media = MediaStore(settings.media_dir, settings.max_avatar_bytes, settings.max_avatar_pixels)
+    chats = ChatService(db)
+    characters = CharacterService(db, media)
+    connections = ConnectionService(db, secret_box)
+    generation = GenerationService(chats, characters, streams, kv, ReplyTargets(connections, http))
     return Services(
         settings=settings,
         db=db,
@@ -53,7 +70,10 @@ def build_services(settings: Settings) -> Services:
         accounts=AccountService(db, instance, LoginThrottle(kv, settings)),
         sessions=SessionService(db, kv, settings.session_days),
         media=media,
-        characters=CharacterService(db, media),
-        chats=ChatService(db),
-        connections=ConnectionService(db, secret_box),
+        characters=characters,
+        chats=chats,
+        connections=connections,
+        streams=streams,
+        generation=generation,
+        http=http,
     )

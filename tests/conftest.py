@@ -16,6 +16,7 @@ from tests.support.databases import (
     empty_postgres_database,
     fresh_sqlite_url,
 )
+from tests.support.fake_openai import FakeOpenAI, running_fake_openai
 from tests.support.services_required import require_postgres, require_redis
 
 
@@ -76,3 +77,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if os.environ.get('CI') and skipped and exitstatus == pytest.ExitCode.OK:
         reporter.write_sep('=', f'CI: {skipped} skipped test(s) count as a failure', red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture(scope='session')
+def fake_openai() -> Iterator[FakeOpenAI]:
+    """One fake OpenAI-compatible server for the run; tests script it through `fake_openai.script`."""
+    with running_fake_openai() as server:
+        yield server

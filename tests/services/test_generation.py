@@ -1,5 +1,5 @@
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -10,34 +10,29 @@ from app.services.character_card import CharacterFields
 from app.services.connections import ConnectionFields
 from app.services.container import Services, build_services
 from app.services.generation_stream import collect
-from tests.support.fake_openai import FakeOpenAI, Script, running_fake_openai
+from tests.support.fake_openai import FakeOpenAI, Script
 
 PASSWORD = 'correct horse battery'
 
 
-@pytest.fixture(scope='module')
-def fake() -> Iterator[FakeOpenAI]:
-    with running_fake_openai() as server:
-        yield server
-
-
 @pytest.fixture(autouse=True)
-def reset(fake: FakeOpenAI) -> None:
-    fake.script = Script(tokens=['Hel', 'lo', ', ', 'Alex', '.'])
-    fake.requests.clear()
-    fake.disconnects = 0
+def reset(fake_openai: FakeOpenAI) -> None:
+    fake_openai.script = Script(tokens=['Hel', 'lo', ', ', 'Alex', '.'])
+    fake_openai.requests.clear()
+    fake_openai.disconnects = 0
 
 
-async def _setup(services: Services, fake: FakeOpenAI) -> tuple[User, Chat]:
+async def _setup(services: Services, fake_openai: FakeOpenAI) -> tuple[User, Chat]:
     alice = await services.accounts.register('alice', PASSWORD, display_name='Alex')
-    await services.connections.create(alice, ConnectionFields(name='Fake', provider='openai', base_url=fake.base_url,
-                                                              model='fake-model', is_default=True))
+    fields = ConnectionFields(name='Fake', provider='openai', base_url=fake_openai.base_url, model='fake-model',
+                              is_default=True)
+    await services.connections.create(alice, fields)
     character = await services.characters.create(alice, CharacterFields(name='Mira', first_mes='Hi {{user}}.'))
     return alice, await services.chats.start(alice, character.id)
 
 
-async def test_a_reply_streams_and_is_stored_once_complete(services: Services, fake: FakeOpenAI) -> None:
-    alice, chat = await _setup(services, fake)
+async def test_a_reply_streams_and_is_stored_once_complete(services: Services, fake_openai: FakeOpenAI) -> None:
+    alice, chat = await _setup(services, fake_openai)
     watcher = asyncio.create_task(collect(services.streams.subscribe(chat.id, after_id='$')))
     await asyncio.sleep(0.05)
     message, reply_id = await services.generation.send(alice, chat.id, 'Hello {{char}}!')
@@ -51,14 +46,14 @@ async def test_a_reply_streams_and_is_stored_once_complete(services: Services, f
         ('assistant', 'Hello, Alex.', 'complete')]
     assert page[-1].id == reply_id and page[1].id == message.id
     assert page[-1].meta['completion_tokens'] == 5 and page[-1].meta['prompt_tokens'] == 11
-    sent = fake.requests[0]['messages']
+    sent = fake_openai.requests[0]['messages']
     assert sent[-1] == {'role': 'user', 'content': 'Hello Mira!'}
     assert {'role': 'assistant', 'content': 'Hi Alex.', 'name': 'Mira'} in sent
 
 
-async def test_one_reply_per_chat(services: Services, fake: FakeOpenAI) -> None:
-    alice, chat = await _setup(services, fake)
-    fake.script = Script(tokens=['slow '] * 20, delay=0.05)
+async def test_one_reply_per_chat(services: Services, fake_openai: FakeOpenAI) -> None:
+    alice, chat = await _setup(services, fake_openai)
+    fake_openai.script = Script(tokens=['slow '] * 20, delay=0.05)
     await services.generation.send(alice, chat.id, 'Go')
     with pytest.raises(ConflictError, match='already being generated'):
         await services.generation.send(alice, chat.id, 'Again')
@@ -68,9 +63,10 @@ async def test_one_reply_per_chat(services: Services, fake: FakeOpenAI) -> None:
     await services.generation.wait(chat.id)
 
 
-async def test_stop_keeps_the_partial_reply_and_closes_the_upstream(services: Services, fake: FakeOpenAI) -> None:
-    alice, chat = await _setup(services, fake)
-    fake.script = Script(tokens=[f'w{i} ' for i in range(100)], delay=0.02)
+async def test_stop_keeps_the_partial_reply_and_closes_the_upstream(services: Services,
+                                                                   fake_openai: FakeOpenAI) -> None:
+    alice, chat = await _setup(services, fake_openai)
+    fake_openai.script = Script(tokens=[f'w{i} ' for i in range(100)], delay=0.02)
     watcher = asyncio.create_task(collect(services.streams.subscribe(chat.id, after_id='$')))
     _, reply_id = await services.generation.send(alice, chat.id, 'Talk')
     await asyncio.sleep(0.3)
@@ -83,13 +79,13 @@ async def test_stop_keeps_the_partial_reply_and_closes_the_upstream(services: Se
     assert 0 < len(stored.content.split()) < 100
     assert events[-1].kind == 'complete' and events[-1].data == 'interrupted'
     await asyncio.sleep(0.2)
-    assert fake.disconnects == 1
+    assert fake_openai.disconnects == 1
 
 
 async def test_a_stream_dropped_mid_reply_keeps_the_text_and_shows_the_error(services: Services,
-                                                                            fake: FakeOpenAI) -> None:
-    alice, chat = await _setup(services, fake)
-    fake.script = Script(tokens=['kept ', 'text ', 'lost'], drop_after=2)
+                                                                            fake_openai: FakeOpenAI) -> None:
+    alice, chat = await _setup(services, fake_openai)
+    fake_openai.script = Script(tokens=['kept ', 'text ', 'lost'], drop_after=2)
     watcher = asyncio.create_task(collect(services.streams.subscribe(chat.id, after_id='$'), until='complete'))
     await services.generation.send(alice, chat.id, 'Talk')
     await services.generation.wait(chat.id)
@@ -99,17 +95,18 @@ async def test_a_stream_dropped_mid_reply_keeps_the_text_and_shows_the_error(ser
     assert [e.kind for e in await watcher][-1] == 'error'
 
 
-async def test_swiping_right_past_the_last_swipe_generates_a_new_one(services: Services, fake: FakeOpenAI) -> None:
-    alice, chat = await _setup(services, fake)
+async def test_swiping_right_past_the_last_swipe_generates_a_new_one(services: Services,
+                                                                    fake_openai: FakeOpenAI) -> None:
+    alice, chat = await _setup(services, fake_openai)
     greeting = (await services.chats.messages(alice, chat.id)).items[0]
-    fake.script = Script(tokens=['Another ', 'greeting.'])
+    fake_openai.script = Script(tokens=['Another ', 'greeting.'])
     assert await services.generation.new_swipe(alice, chat.id, greeting.id) == greeting.id
     await services.generation.wait(chat.id)
     stored = (await services.chats.messages(alice, chat.id)).items[0]
     assert stored.swipes == ['Hi {{user}}.', 'Another greeting.'] and stored.swipe_index == 1
 
 
-async def test_without_a_connection_the_error_says_what_to_do(services: Services, fake: FakeOpenAI) -> None:
+async def test_without_a_connection_the_error_says_what_to_do(services: Services, fake_openai: FakeOpenAI) -> None:
     bob = await services.accounts.register('bob', PASSWORD)
     character = await services.characters.create(bob, CharacterFields(name='Mira'))
     chat = await services.chats.start(bob, character.id)
@@ -129,10 +126,10 @@ async def two_instances(settings: Settings, redis_url: str) -> AsyncIterator[tup
 
 
 async def test_another_instance_follows_the_reply_live_and_can_stop_it(
-        two_instances: tuple[Services, Services], fake: FakeOpenAI) -> None:
+        two_instances: tuple[Services, Services], fake_openai: FakeOpenAI) -> None:
     owner, other = two_instances
-    alice, chat = await _setup(owner, fake)
-    fake.script = Script(tokens=[f'w{i} ' for i in range(100)], delay=0.02)
+    alice, chat = await _setup(owner, fake_openai)
+    fake_openai.script = Script(tokens=[f'w{i} ' for i in range(100)], delay=0.02)
     watcher = asyncio.create_task(collect(other.streams.subscribe(chat.id, after_id='$')))
     await asyncio.sleep(0.1)
     await owner.generation.send(alice, chat.id, 'Talk')

@@ -1,4 +1,3 @@
-from collections.abc import Iterator
 
 import pytest
 
@@ -14,19 +13,13 @@ from app.services.providers.base import (
     UpstreamServerError,
 )
 from app.services.providers.openai_compatible import OpenAICompatibleProvider
-from tests.support.fake_openai import FakeOpenAI, Script, running_fake_openai
-
-
-@pytest.fixture(scope='module')
-def fake() -> Iterator[FakeOpenAI]:
-    with running_fake_openai() as server:
-        yield server
+from tests.support.fake_openai import FakeOpenAI, Script
 
 
 @pytest.fixture(autouse=True)
-def reset(fake: FakeOpenAI) -> None:
-    fake.script = Script()
-    fake.requests.clear()
+def reset(fake_openai: FakeOpenAI) -> None:
+    fake_openai.script = Script()
+    fake_openai.requests.clear()
 
 
 def request(**sampler: object) -> GenerationRequest:
@@ -35,17 +28,17 @@ def request(**sampler: object) -> GenerationRequest:
                              sampler=SamplerSettings(**sampler))
 
 
-async def test_streams_deltas_with_finish_reason_and_usage(fake: FakeOpenAI) -> None:
-    deltas = [d async for d in OpenAICompatibleProvider(fake.base_url, 'sk-x').stream(request())]
+async def test_streams_deltas_with_finish_reason_and_usage(fake_openai: FakeOpenAI) -> None:
+    deltas = [d async for d in OpenAICompatibleProvider(fake_openai.base_url, 'sk-x').stream(request())]
     assert ''.join(d.text for d in deltas) == 'Hello there!'
     assert deltas[-2].finish_reason == 'stop'
     assert (deltas[-1].prompt_tokens, deltas[-1].completion_tokens) == (11, 3)
 
 
-async def test_sampler_settings_reach_the_wire(fake: FakeOpenAI) -> None:
-    [d async for d in OpenAICompatibleProvider(fake.base_url).stream(
+async def test_sampler_settings_reach_the_wire(fake_openai: FakeOpenAI) -> None:
+    [d async for d in OpenAICompatibleProvider(fake_openai.base_url).stream(
         request(max_tokens=42, temperature=0.7, top_k=40, stop=['\nAlex:']))]
-    body = fake.requests[0]
+    body = fake_openai.requests[0]
     assert body['stream'] is True and body['max_tokens'] == 42 and body['temperature'] == 0.7
     assert body['top_k'] == 40 and body['stop'] == ['\nAlex:'] and 'top_p' not in body
     assert body['messages'][1] == {'role': 'user', 'content': 'Hi', 'name': 'Alex'}
@@ -57,18 +50,18 @@ async def test_sampler_settings_reach_the_wire(fake: FakeOpenAI) -> None:
     (429, {'error': {'message': 'slow down'}}, {'Retry-After': '7'}, ProviderRateLimitedError, 'in 7 seconds'),
     (503, {'error': {'message': 'overloaded'}}, {}, UpstreamServerError, 'HTTP 503'),
 ])
-async def test_http_errors_become_actionable_messages(fake: FakeOpenAI, status: int, body: dict,
+async def test_http_errors_become_actionable_messages(fake_openai: FakeOpenAI, status: int, body: dict,
                                                       headers: dict, error: type, text: str) -> None:
-    fake.script = Script(status=status, error_body=body, headers=headers)
+    fake_openai.script = Script(status=status, error_body=body, headers=headers)
     with pytest.raises(error, match=text):
-        [d async for d in OpenAICompatibleProvider(fake.base_url).stream(request())]
+        [d async for d in OpenAICompatibleProvider(fake_openai.base_url).stream(request())]
 
 
-async def test_a_dropped_stream_keeps_what_arrived_then_fails(fake: FakeOpenAI) -> None:
-    fake.script = Script(tokens=['one ', 'two ', 'three'], drop_after=2)
+async def test_a_dropped_stream_keeps_what_arrived_then_fails(fake_openai: FakeOpenAI) -> None:
+    fake_openai.script = Script(tokens=['one ', 'two ', 'three'], drop_after=2)
     received: list[str] = []
     with pytest.raises(MalformedStreamError, match='closed before the reply was finished'):
-        async for delta in OpenAICompatibleProvider(fake.base_url).stream(request()):
+        async for delta in OpenAICompatibleProvider(fake_openai.base_url).stream(request()):
             received.append(delta.text)
     assert received == ['one ', 'two ']
 
@@ -78,5 +71,5 @@ async def test_unreachable_server_names_the_address() -> None:
         [d async for d in OpenAICompatibleProvider('http://127.0.0.1:9/v1').stream(request())]
 
 
-async def test_models_are_listed(fake: FakeOpenAI) -> None:
-    assert [m.id for m in await OpenAICompatibleProvider(fake.base_url).list_models()] == ['fake-model']
+async def test_models_are_listed(fake_openai: FakeOpenAI) -> None:
+    assert [m.id for m in await OpenAICompatibleProvider(fake_openai.base_url).list_models()] == ['fake-model']

@@ -84,6 +84,9 @@ class CharacterEditor:
             if self.character is not None:
                 ui.button(t('editor.delete'), icon='delete', on_click=self.delete).props('flat color=negative') \
                     .mark('editor-delete')
+                ui.button(t('chat.open'), icon='chat',
+                          on_click=lambda: ui.navigate.to(f'/characters/{self.character.id}/chat')).props('outline') \
+                    .mark('editor-chat')
             ui.button(t('editor.save'), icon='save', on_click=self.save).mark('editor-save')
 
     def _section(self, title_key: str, names: list[str]) -> None:

@@ -14,14 +14,14 @@ from typing import Literal
 from urllib.parse import quote
 
 from fastapi import Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 from nicegui import context, ui
 
 from components.app_shell import app_shell, forbidden_notice
 from components.page_context import PageContext
 
 Access = Literal['public', 'user', 'admin']
-PageBody = Callable[..., Awaitable[None]]
+PageBody = Callable[..., Awaitable[Response | None]]
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ PAGES: list[PageSpec] = []
 
 
 def page(path: str, *, title_key: str, access: Access = 'user', shell: bool = True) -> Callable[[PageBody], PageBody]:
-    """Declare `body(ctx, **path_and_query_params)` as the page at `path`."""
+    """Declare `body(ctx, **path_and_query_params)` as the page at `path`; a body may return a redirect."""
     def decorator(body: PageBody) -> PageBody:
         PAGES.append(PageSpec(path, body, title_key, access, shell))
         return body
@@ -50,22 +50,20 @@ def register_pages() -> None:
         ui.page(spec.path)(_handler(spec))
 
 
-def _handler(spec: PageSpec) -> Callable[..., Awaitable[RedirectResponse | None]]:
-    async def handler(request: Request, **params: object) -> RedirectResponse | None:
+def _handler(spec: PageSpec) -> Callable[..., Awaitable[Response | None]]:
+    async def handler(request: Request, **params: object) -> Response | None:
         ctx = await PageContext.from_request(request)
         if spec.access != 'public' and ctx.user is None:
             return RedirectResponse(f'/login?next={quote(ctx.path)}', status_code=303)
         ui.page_title(f'{ctx.t(spec.title_key)} · {ctx.t("app.name")}')
         if not spec.shell:
-            await spec.body(ctx, **params)
-            return None
+            return await spec.body(ctx, **params)
         with app_shell(ctx):
             if spec.access == 'admin' and not (ctx.user and ctx.user.is_admin):
                 context.client.status_code = 403
                 forbidden_notice(ctx)
-            else:
-                await spec.body(ctx, **params)
-        return None
+                return None
+            return await spec.body(ctx, **params)
 
     body_params = [p for name, p in inspect.signature(spec.body).parameters.items() if name != 'ctx']
     request_param = inspect.Parameter('request', inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request)

@@ -1,0 +1,90 @@
+"""One chat message: speaker, text (markdown, sanitised in the browser), status, swipes and actions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Literal, Protocol
+
+from nicegui import ui
+
+from app.db.models import Message
+from app.services.prompt_builder import substitute
+
+from .page_context import PageContext
+from .streaming_text import StreamingText
+
+
+class MessageActions(Protocol):
+    """What the chat page does when a message's buttons are used."""
+
+    async def swipe(self, message: Message, direction: Literal[-1, 1]) -> None: ...
+
+    async def edit(self, message: Message, text: str) -> None: ...
+
+    async def delete(self, message: Message) -> None: ...
+
+
+class MessageView:
+    """Renders a message and re-renders it in place when it changes (a new swipe, an edit, a finished reply)."""
+
+    def __init__(self, ctx: PageContext, message: Message, *, char: str, user: str, is_last: bool,
+                 actions: MessageActions) -> None:
+        self.ctx = ctx
+        self.message = message
+        self.char, self.user = char, user
+        self.is_last = is_last
+        self.actions = actions
+        self.stream: StreamingText | None = None
+        self.card = ui.card().classes('w-full gap-1 ' + ('bg-primary/10' if message.role == 'user' else '')) \
+            .mark(f'message-{message.seq}')
+        self.render()
+
+    def render(self) -> None:
+        message, t = self.message, self.ctx.t
+        self.card.clear()
+        with self.card:
+            with ui.row().classes('w-full items-center gap-2'):
+                ui.label(message.name or (self.user if message.role == 'user' else self.char)).classes('font-bold')
+                if message.status in ('interrupted', 'error'):
+                    ui.badge(t(f'chat.status.{message.status}'), color='warning' if message.status == 'interrupted'
+                             else 'negative')
+                ui.space()
+                self._actions()
+            if message.status == 'streaming':
+                self.stream = StreamingText().mark('streaming-text')
+            else:
+                self.stream = None
+                ui.markdown(substitute(message.content, self.char, self.user)).classes('w-full').mark('message-text')
+            if message.error:
+                ui.label(message.error).classes('text-negative text-sm').mark('message-error')
+            if message.meta.get('completion_tokens'):
+                ui.label(t('chat.tokens', prompt=message.meta.get('prompt_tokens', 0),
+                           reply=message.meta['completion_tokens'])).classes('text-xs opacity-60')
+
+    def _actions(self) -> None:
+        message = self.message
+        if self.is_last and message.role == 'assistant' and message.status != 'streaming':
+            self._icon_button('chevron_left', 'chat.swipe_left', 'swipe-left', lambda: self.actions.swipe(message, -1))
+            ui.label(f'{message.swipe_index + 1}/{max(1, len(message.swipes))}').classes('text-xs').mark('swipe-count')
+            self._icon_button('chevron_right', 'chat.swipe_right', 'swipe-right',
+                              lambda: self.actions.swipe(message, 1))
+        if message.status != 'streaming':
+            self._icon_button('edit', 'chat.edit', f'edit-message-{message.seq}', self._edit)
+            self._icon_button('delete', 'chat.delete', f'delete-message-{message.seq}',
+                              lambda: self.actions.delete(message))
+
+    def _icon_button(self, icon: str, label_key: str, marker: str, on_click: Callable[[], Any]) -> None:
+        """An icon button that screen readers and browser tests can find by its label."""
+        label = self.ctx.t(label_key)
+        ui.button(icon=icon, on_click=on_click).props(f'flat dense round aria-label="{label}"').mark(marker) \
+            .tooltip(label)
+
+    def _edit(self) -> None:
+        self.card.clear()
+        with self.card:
+            editor = ui.textarea(value=self.message.content).props('autogrow outlined').classes('w-full') \
+                .mark('edit-text')
+            with ui.row().classes('gap-2'):
+                ui.button(self.ctx.t('common.save'), on_click=lambda: self.actions.edit(self.message, editor.value)) \
+                    .mark('save-edit')
+                ui.button(self.ctx.t('common.cancel'), on_click=self.render).props('flat').mark('cancel-edit')

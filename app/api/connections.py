@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import time
-
 from fastapi import APIRouter
 from pydantic import BaseModel
 
 from ..services.connections import ConnectionFields, ConnectionRead, ConnectionUpdate
-from ..services.providers.base import ProviderError
-from ..services.providers.openai_compatible import OpenAICompatibleProvider
 from .deps import CurrentUser, ServicesDep
 
 router = APIRouter(prefix='/api/v1/connections', tags=['connections'])
@@ -46,13 +42,6 @@ async def delete_connection(connection_id: str, user: CurrentUser, services: Ser
 @router.post('/{connection_id}/test', response_model=ConnectionTestResult)
 async def test_connection(connection_id: str, user: CurrentUser, services: ServicesDep) -> ConnectionTestResult:
     """List the backend's models and report how long it took, or the error a user can act on."""
-    row = await services.connections.get(user, connection_id)
-    provider = OpenAICompatibleProvider(row.base_url, services.connections.api_key(row), client=services.http)
-    started = time.monotonic()
-    try:
-        models = await provider.list_models()
-    except ProviderError as error:
-        return ConnectionTestResult(ok=False, latency_ms=int((time.monotonic() - started) * 1000), models=[],
-                                    error=error.message)
-    return ConnectionTestResult(ok=True, latency_ms=int((time.monotonic() - started) * 1000),
-                                models=[model.id for model in models])
+    check = await services.connections.check(user, connection_id)
+    return ConnectionTestResult(ok=check.error is None, latency_ms=check.latency_ms, models=check.models,
+                                error=check.error.message if check.error else None)

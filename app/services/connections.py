@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import httpx
 from pydantic import BaseModel, Field, HttpUrl
 from sqlmodel import col, select
 
@@ -13,6 +16,8 @@ from ..db.models import ProviderConnection, User
 from ..db.types import utcnow
 from ..errors import NotFoundError
 from ..security.secret_box import SecretBox, mask_secret
+from .providers.base import ProviderError
+from .providers.openai_compatible import OpenAICompatibleProvider
 
 
 class ConnectionFields(BaseModel):
@@ -48,10 +53,20 @@ class ConnectionRead(BaseModel):
     updated_at: datetime
 
 
+@dataclass
+class ConnectionCheck:
+    """The answer to "does this connection work?": latency and models, or the error a user can act on."""
+
+    latency_ms: int
+    models: list[str]
+    error: ProviderError | None = None
+
+
 class ConnectionService:
-    def __init__(self, db: Database, secret_box: SecretBox) -> None:
+    def __init__(self, db: Database, secret_box: SecretBox, http: httpx.AsyncClient) -> None:
         self.db = db
         self.secret_box = secret_box
+        self.http = http
 
     async def create(self, owner: User, fields: ConnectionFields) -> ConnectionRead:
         row = ProviderConnection(owner_id=owner.id, name=fields.name.strip(), provider=fields.provider,
@@ -108,6 +123,19 @@ class ConnectionService:
         async with self.db.session() as session:
             await session.delete(await self._load(session, owner, connection_id))
             await session.commit()
+
+    def provider(self, row: ProviderConnection) -> OpenAICompatibleProvider:
+        return OpenAICompatibleProvider(row.base_url, self.api_key(row), client=self.http)
+
+    async def check(self, owner: User, connection_id: str) -> ConnectionCheck:
+        """List the backend's models, timing the round trip."""
+        provider = self.provider(await self.get(owner, connection_id))
+        started = time.monotonic()
+        try:
+            models = [model.id for model in await provider.list_models()]
+        except ProviderError as error:
+            return ConnectionCheck(int((time.monotonic() - started) * 1000), [], error)
+        return ConnectionCheck(int((time.monotonic() - started) * 1000), models)
 
     def api_key(self, row: ProviderConnection) -> str | None:
         """The plain key, for the provider adapter only (never for the browser)."""

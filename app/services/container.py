@@ -59,8 +59,8 @@ def build_services(settings: Settings) -> Services:
     media = MediaStore(settings.media_dir, settings.max_avatar_bytes, settings.max_avatar_pixels)
     chats = ChatService(db)
     characters = CharacterService(db, media)
-    connections = ConnectionService(db, secret_box)
-    generation = GenerationService(chats, characters, streams, kv, ReplyTargets(connections, http))
+    connections = ConnectionService(db, secret_box, http)
+    generation = GenerationService(chats, characters, streams, kv, ReplyTargets(connections))
     return Services(
         settings=settings,
         db=db,

@@ -9,14 +9,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import httpx
-
 from ..db.models import Chat, User
 from ..errors import InvalidInputError, TavernError
 from .connections import ConnectionService
 from .generation import ReplyTarget
 from .providers.base import SamplerSettings
-from .providers.openai_compatible import OpenAICompatibleProvider
 
 DEFAULT_CONTEXT_SIZE = 4096
 SAMPLER_KEYS = ('max_tokens', 'temperature', 'top_p', 'top_k', 'min_p', 'repetition_penalty', 'frequency_penalty',
@@ -39,9 +36,8 @@ def sampler_from(settings: dict[str, Any]) -> SamplerSettings:
 
 
 class ReplyTargets:
-    def __init__(self, connections: ConnectionService, http: httpx.AsyncClient) -> None:
+    def __init__(self, connections: ConnectionService) -> None:
         self.connections = connections
-        self.http = http
 
     async def __call__(self, owner: User, chat: Chat) -> ReplyTarget:
         row = await self.connections.get(owner, chat.connection_id) if chat.connection_id \
@@ -49,7 +45,7 @@ class ReplyTargets:
         if row is None:
             raise TavernError('error.generation.no_connection',
                               'No model connection is set up. Add a connection and make it the default.')
-        provider = OpenAICompatibleProvider(row.base_url, self.connections.api_key(row), client=self.http)
+        provider = self.connections.provider(row)
         context_size = int(chat.settings.get('context_size') or row.settings.get('context_size') or
                            DEFAULT_CONTEXT_SIZE)
         return ReplyTarget(provider=provider, model=row.model, sampler=sampler_from({**row.settings, **chat.settings}),

@@ -13,10 +13,16 @@ pytestmark = pytest.mark.e2e
 
 
 def _open_chat(page: Page, base: str, fake_openai: FakeOpenAI) -> None:
+    """Register, add the model connection on the Connections page, test it, and open a chat with a new character."""
     register(page, base, 'alice')
-    page.request.post(f'{base}/api/v1/connections', data={
-        'name': 'Fake', 'provider': 'openai', 'base_url': fake_openai.base_url, 'model': 'fake-model',
-        'is_default': True})
+    page.get_by_role('button', name='Connections').click()
+    page.get_by_role('button', name='Add connection').click()
+    page.get_by_label('Name').fill('Fake')
+    page.get_by_label('Base URL').fill(fake_openai.base_url)
+    page.get_by_label('Model').fill('fake-model')
+    page.get_by_role('button', name='Save').click()
+    page.get_by_role('button', name='Test').click()
+    expect(page.get_by_text('models: fake-model')).to_be_visible()
     character = page.request.post(f'{base}/api/v1/characters', data={'name': 'Mira', 'first_mes': 'Ahoy!'}).json()
     page.goto(f'{base}/characters/{character["id"]}/chat')
     expect(page.get_by_text('Ahoy!')).to_be_visible()

@@ -1,4 +1,4 @@
-"""One character in the library grid: picture, name, tags, short description and a favourite star.
+"""One character in the library grid: picture, name, tags, short description, a favourite star and a Chat button.
 
 The picture and the name are links to the character's page; the card carries the marker `tile-<id>` so tests and
 scripts can address one tile among many.
@@ -36,6 +36,8 @@ def character_tile(ctx: PageContext, character: CharacterSummary, on_favorite: F
         if character.short_description:
             ui.label(character.short_description).classes('text-sm opacity-80 line-clamp-3 break-words') \
                 .mark('tile-description')
+        ui.button(ctx.t('chat.open'), icon='chat', on_click=lambda: ui.navigate.to(f'{url}/chat')) \
+            .props('outline dense').classes('self-start').mark('tile-chat')
     return card
 
 

@@ -106,3 +106,11 @@ async def test_the_character_chat_link_opens_or_starts_a_chat(user: User, login:
     await user.open(f'/characters/{character.id}/chat')
     assert [c.id for c in await runtime.services().chats.list_chats(alice, character_id=character.id)] == \
         [c.id for c in chats]
+
+
+async def test_the_library_tile_opens_a_chat(user: User, login: Login) -> None:
+    alice = await login('alice')
+    await runtime.services().characters.create(alice, CharacterFields(name='Mira', first_mes='Ahoy from the tile.'))
+    await user.open('/')
+    user.find(marker='tile-chat').click()
+    await user.should_see('Ahoy from the tile.')

@@ -22,6 +22,7 @@ from ..db.types import utcnow
 from ..errors import NotFoundError
 from .character_card import CharacterFields, CharacterUpdate, apply_update, fields_of, new_card
 from .media import MediaStore, thumbnail_url
+from .ownership import load_owned
 
 SAMPLES_DIR = Path(__file__).resolve().parent.parent.parent / 'data' / 'samples'
 SHORT_DESCRIPTION_LENGTH = 160
@@ -159,10 +160,8 @@ class CharacterService:
 
     @staticmethod
     async def _load(session: AsyncSession, owner: User, character_id: str) -> Character:
-        character = await session.get(Character, character_id)
-        if character is None or character.owner_id != owner.id:
-            raise NotFoundError('error.character.not_found', 'No such character.')
-        return character
+        return await load_owned(session, Character, character_id, owner, code='error.character.not_found',
+                                message='No such character.')
 
 
 def summarize(character: Character, chat_count: int = 0) -> CharacterSummary:

@@ -19,6 +19,7 @@ from ..db.models import Character, Chat, Message, User
 from ..db.types import utcnow
 from ..errors import InvalidInputError, NotFoundError
 from .character_card import fields_of
+from .ownership import load_owned
 
 MessageRole = Literal['user', 'assistant', 'system']
 MAX_MESSAGE_LENGTH = 200_000
@@ -216,10 +217,7 @@ class ChatService:
 
 
 async def _load_chat(session: AsyncSession, owner: User, chat_id: str) -> Chat:
-    chat = await session.get(Chat, chat_id)
-    if chat is None or chat.owner_id != owner.id:
-        raise NotFoundError('error.chat.not_found', 'No such chat.')
-    return chat
+    return await load_owned(session, Chat, chat_id, owner, code='error.chat.not_found', message='No such chat.')
 
 
 async def _load_message(session: AsyncSession, owner: User, message_id: int) -> Message:

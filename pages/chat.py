@@ -17,6 +17,7 @@ from nicegui import background_tasks, ui
 from app.db.models import Message
 from app.errors import NotFoundError, TavernError
 from app.services.character_card import fields_of
+from components.chat_list_panel import ChatListPanel
 from components.confirm_dialog import confirm
 from components.message_view import MessageView
 from components.page_context import PageContext
@@ -50,6 +51,10 @@ async def chat_page(ctx: PageContext, chat_id: str) -> None:
         return
     view = ChatView(ctx, chat_id, fields_of(character.card).name)
     await view.build()
+    with ui.context.client.content, ui.right_drawer(value=False, fixed=False).props('bordered') as drawer:
+        panel = ChatListPanel(ctx, chat.character_id, chat_id)
+    await panel.refresh()
+    view.chats_button.on_click(drawer.toggle)
 
 
 class ChatView:
@@ -63,7 +68,10 @@ class ChatView:
 
     async def build(self) -> None:
         t = self.ctx.t
-        ui.label(self.char).classes('text-2xl font-bold')
+        with ui.row().classes('w-full items-center'):
+            ui.label(self.char).classes('text-2xl font-bold')
+            ui.space()
+            self.chats_button = ui.button(t('chat.chats'), icon='forum').props('flat').mark('chats-toggle')
         self.older = ui.button(t('chat.load_older'), icon='expand_less', on_click=self.load_older) \
             .props('flat').classes('self-center').mark('load-older')
         self.list = ui.column().classes('w-full gap-2').mark('message-list')

@@ -1,3 +1,4 @@
+import asyncio
 from collections.abc import Awaitable, Callable
 
 from nicegui.testing import User
@@ -114,3 +115,38 @@ async def test_the_library_tile_opens_a_chat(user: User, login: Login) -> None:
     await user.open('/')
     user.find(marker='tile-chat').click()
     await user.should_see('Ahoy from the tile.')
+
+
+async def test_the_chat_list_starts_renames_searches_and_deletes_chats(user: User, login: Login) -> None:
+    alice = await login('alice')
+    first = await _chat(alice)
+    await runtime.services().chats.rename(alice, first, 'First evening')
+    await user.open(f'/chat/{first}')
+    user.find(marker='new-chat').click()
+    second = await _second_chat(alice, first)
+    await user.open(f'/chat/{second}')
+    await user.should_see(marker=f'chat-row-{first}')
+    user.find(marker='chat-search').type('evening')
+    await user.should_not_see(marker=f'chat-row-{second}')
+    user.find(marker=f'rename-chat-{first}').click()
+    user.find(marker='chat-title').clear().type('Storm night')
+    user.find(marker='save-chat-title').click()
+    await user.should_not_see(marker=f'chat-row-{first}')
+    assert (await runtime.services().chats.get(alice, first)).title == 'Storm night'
+    user.find(marker='chat-search').clear()
+    await user.should_see('Storm night')
+    user.find(marker=f'delete-chat-{first}').click()
+    await user.should_see(marker='confirm-ok')
+    user.find(marker='confirm-ok').click()
+    await user.should_not_see('Storm night')
+    assert [c.id for c in await runtime.services().chats.list_chats(alice)] == [second]
+
+
+async def _second_chat(owner, first: str) -> str:
+    """Wait until the page has started a new chat (the click runs asynchronously) and return its id."""
+    for _ in range(100):
+        others = [c.id for c in await runtime.services().chats.list_chats(owner) if c.id != first]
+        if others:
+            return others[0]
+        await asyncio.sleep(0.05)
+    raise AssertionError('no new chat was started')

@@ -8,6 +8,7 @@ from app.errors import TavernError
 from app.services.chats import ChatSummary
 
 from .confirm_dialog import confirm
+from .dialog_buttons import cancel_save_buttons
 from .page_context import PageContext
 
 
@@ -66,9 +67,7 @@ class ChatListPanel:
                 dialog.close()
                 await self.refresh()
 
-            with ui.row().classes('w-full justify-end gap-2'):
-                ui.button(t('common.cancel'), on_click=dialog.close).props('flat')
-                ui.button(t('common.save'), on_click=save).mark('save-chat-title')
+            cancel_save_buttons(self.ctx, dialog, save, save_marker='save-chat-title')
         dialog.open()
 
     async def _delete(self, chat: ChatSummary) -> None:

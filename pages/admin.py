@@ -8,6 +8,7 @@ from nicegui import ui
 
 from app.db.models import User
 from app.errors import TavernError
+from components.dialog_buttons import cancel_save_buttons
 from components.page_context import PageContext
 from components.password_fields import PasswordFields
 
@@ -114,7 +115,7 @@ class AdminView:
                 await self._submit(dialog, error, fields.mismatch_text(), lambda: self.ctx.services.accounts
                                    .admin_reset_password(self.ctx.user, account.id, fields.password.value))
 
-            _dialog_buttons(self.ctx, dialog, submit)
+            cancel_save_buttons(self.ctx, dialog, submit)
         dialog.open()
 
     def _create_dialog(self) -> None:
@@ -132,7 +133,7 @@ class AdminView:
                 await self._submit(dialog, error, fields.mismatch_text(), lambda: self.ctx.services.accounts.register(
                     handle.value, fields.password.value, by_admin=True, role=role.value))
 
-            _dialog_buttons(self.ctx, dialog, submit)
+            cancel_save_buttons(self.ctx, dialog, submit)
         dialog.open()
 
     async def _submit(self, dialog: ui.dialog, error: ui.label, mismatch: str,
@@ -149,12 +150,6 @@ class AdminView:
         dialog.close()
         ui.notify(self.ctx.t('admin.saved'), type='positive')
         await self.refresh()
-
-
-def _dialog_buttons(ctx: PageContext, dialog: ui.dialog, submit: Callable[[], Awaitable[None]]) -> None:
-    with ui.row().classes('w-full justify-end gap-2'):
-        ui.button(ctx.t('common.cancel'), on_click=dialog.close).props('flat').mark('dialog-cancel')
-        ui.button(ctx.t('common.save'), on_click=submit).mark('dialog-submit')
 
 
 def _date(value: object) -> str:

@@ -8,6 +8,7 @@ from pydantic import ValidationError
 from app.errors import TavernError
 from app.services.connections import ConnectionFields, ConnectionRead, ConnectionUpdate
 from components.confirm_dialog import confirm
+from components.dialog_buttons import cancel_save_buttons
 from components.page_context import PageContext
 
 from .registry import page
@@ -105,9 +106,7 @@ class ConnectionsView:
                 dialog.close()
                 await self.refresh()
 
-            with ui.row().classes('w-full justify-end gap-2'):
-                ui.button(t('common.cancel'), on_click=dialog.close).props('flat')
-                ui.button(t('common.save'), on_click=save).mark('save-connection')
+            cancel_save_buttons(self.ctx, dialog, save, save_marker='save-connection')
         dialog.open()
 
     async def delete(self, item: ConnectionRead) -> None:

@@ -21,6 +21,7 @@ from components.chat_list_panel import ChatListPanel
 from components.confirm_dialog import confirm
 from components.message_view import MessageView
 from components.page_context import PageContext
+from components.streaming_text import StreamingText
 
 from .registry import page
 
@@ -64,6 +65,7 @@ class ChatView:
         self.char = char
         self.user = ctx.user.display_name or ctx.user.handle
         self.views: dict[int, MessageView] = {}
+        self.live: dict[int, StreamingText] = {}
         self.oldest_seq: int | None = None
 
     async def build(self) -> None:
@@ -138,8 +140,8 @@ class ChatView:
         upcoming = asyncio.ensure_future(anext(events))
         try:
             while True:
-                waits = [view.stream.due_in() for view in self.views.values() if view.stream]
-                timeout = min((w for w in waits if w is not None), default=None)
+                waits = [due for stream in self.live.values() if (due := stream.due_in()) is not None]
+                timeout = min(waits, default=None)
                 done, _ = await asyncio.wait({upcoming}, timeout=timeout)
                 if not done:
                     self._flush()
@@ -162,9 +164,11 @@ class ChatView:
             await self._refresh_tail(None)
             view = self.views.get(message_id)
         if view and view.stream:
+            self.live[message_id] = view.stream
             view.stream.push(text)
 
     async def _finished(self, message_id: int) -> None:
+        self.live.pop(message_id, None)
         self._set_busy(False)
         page = await self.ctx.services.chats.messages(self.ctx.user, self.chat_id, limit=2)
         for message in page.items:
@@ -172,9 +176,8 @@ class ChatView:
                 self._replace(message)
 
     def _flush(self) -> None:
-        for view in self.views.values():
-            if view.stream:
-                view.stream.flush()
+        for stream in self.live.values():
+            stream.flush()
 
     async def _refresh_tail(self, from_seq: int | None) -> None:
         """Show messages added since the page was built (the user's message, a reply placeholder)."""

@@ -13,7 +13,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..db.models import Chat, Message, User
 from ..errors import ConflictError, RateLimitedError
@@ -49,9 +49,7 @@ ProviderResolver = Callable[[User, Chat], Awaitable[ReplyTarget]]
 class _Running:
     owner_id: str
     task: asyncio.Task
-    message_id: int
     stopping: bool = False
-    started: float = field(default_factory=time.monotonic)
 
     def cancel(self) -> None:
         """Cancel once: a second stop must not interrupt the final write of the partial text."""
@@ -158,7 +156,7 @@ class GenerationService:
         request = GenerationRequest(model=target.model, messages=prompt.messages, sampler=target.sampler)
         task = asyncio.create_task(self._run(chat.id, message_id, target, request, prompt.total_tokens,
                                              new_swipe=new_swipe_of is not None), name=f'reply {chat.id}')
-        self.running[chat.id] = _Running(owner.id, task, message_id)
+        self.running[chat.id] = _Running(owner.id, task)
         return message_id
 
     async def _run(self, chat_id: str, message_id: int, target: ReplyTarget, request: GenerationRequest,

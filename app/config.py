@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     login_attempts_per_address: int = Field(default=20, ge=1)
     login_lockout_seconds: int = Field(default=15 * 60, ge=1)
     session_days: int = Field(default=30, ge=1)
+    replies_per_user: int = Field(default=2, ge=1)
+    replies_per_instance: int = Field(default=64, ge=1)
 
     @field_validator('database_url')
     @classmethod

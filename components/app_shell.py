@@ -16,6 +16,7 @@ from .page_context import PageContext
 NAV_ITEMS: list[tuple[str, str, str, bool]] = [
     # (path, i18n key, icon, admin only)
     ('/', 'nav.library', 'people', False),
+    ('/personas', 'nav.personas', 'face', False),
     ('/connections', 'nav.connections', 'hub', False),
     ('/settings', 'nav.settings', 'settings', False),
     ('/admin', 'nav.admin', 'admin_panel_settings', True),

@@ -23,6 +23,10 @@ class MessageActions(Protocol):
 
     async def delete(self, message: Message) -> None: ...
 
+    async def branch(self, message: Message) -> None: ...
+
+    def select(self, message: Message, selected: bool) -> None: ...
+
 
 class MessageView:
     """Renders a message and re-renders it in place when it changes (a new swipe, an edit, a finished reply)."""
@@ -34,6 +38,7 @@ class MessageView:
         self.char, self.user = char, user
         self.is_last = is_last
         self.actions = actions
+        self.selecting = False
         self.stream: StreamingText | None = None
         self.card = ui.card().classes('w-full gap-1 ' + ('bg-primary/10' if message.role == 'user' else '')) \
             .mark(f'message-{message.seq}')
@@ -44,6 +49,9 @@ class MessageView:
         self.card.clear()
         with self.card:
             with ui.row().classes('w-full items-center gap-2'):
+                if self.selecting:
+                    ui.checkbox(on_change=lambda e: self.actions.select(message, e.value)) \
+                        .props(f'dense aria-label="{t("chat.select_message")}"').mark(f'select-message-{message.seq}')
                 ui.label(message.name or (self.user if message.role == 'user' else self.char)).classes('font-bold')
                 if message.status in ('interrupted', 'error'):
                     ui.badge(t(f'chat.status.{message.status}'), color='warning' if message.status == 'interrupted'
@@ -51,7 +59,7 @@ class MessageView:
                 ui.space()
                 self._actions()
             if message.status == 'streaming':
-                self.stream = StreamingText().mark('streaming-text')
+                self.stream = StreamingText(substitute(message.content, self.char, self.user)).mark('streaming-text')
             else:
                 self.stream = None
                 ui.markdown(substitute(message.content, self.char, self.user)).classes('w-full').mark('message-text')
@@ -63,12 +71,17 @@ class MessageView:
 
     def _actions(self) -> None:
         message = self.message
+        if self.selecting:
+            return
         if self.is_last and message.role == 'assistant' and message.status != 'streaming':
             self._icon_button('chevron_left', 'chat.swipe_left', 'swipe-left', lambda: self.actions.swipe(message, -1))
             ui.label(f'{message.swipe_index + 1}/{max(1, len(message.swipes))}').classes('text-xs').mark('swipe-count')
             self._icon_button('chevron_right', 'chat.swipe_right', 'swipe-right',
                               lambda: self.actions.swipe(message, 1))
         if message.status != 'streaming':
+            self._icon_button('content_copy', 'chat.copy', f'copy-message-{message.seq}', self._copy)
+            self._icon_button('call_split', 'chat.branch', f'branch-message-{message.seq}',
+                              lambda: self.actions.branch(message))
             self._icon_button('edit', 'chat.edit', f'edit-message-{message.seq}', self._edit)
             self._icon_button('delete', 'chat.delete', f'delete-message-{message.seq}',
                               lambda: self.actions.delete(message))
@@ -78,6 +91,10 @@ class MessageView:
         label = self.ctx.t(label_key)
         ui.button(icon=icon, on_click=on_click).props(f'flat dense round aria-label="{label}"').mark(marker) \
             .tooltip(label)
+
+    def _copy(self) -> None:
+        ui.clipboard.write(substitute(self.message.content, self.char, self.user))
+        ui.notify(self.ctx.t('chat.copied'))
 
     def _edit(self) -> None:
         self.card.clear()

@@ -10,10 +10,14 @@ FLUSH_SECONDS = 0.15
 
 
 class StreamingText(ui.element, component='streaming_text.js'):
-    """Plain text while a reply streams; `push` buffers deltas and `flush` sends them as one `append` call."""
+    """Plain text while a reply streams; `push` buffers deltas and `flush` sends them as one `append` call.
 
-    def __init__(self) -> None:
+    `initial` is the text the message already has (a reply being continued).
+    """
+
+    def __init__(self, initial: str = '') -> None:
         super().__init__()
+        self._props['initial'] = initial
         self.pending: list[str] = []
         self.first_pending_at = 0.0
         self.sent_chars = 0

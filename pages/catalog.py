@@ -1,3 +1,3 @@
 """Imports every page module so their `@page` declarations are recorded."""
 
-from . import admin, auth, character_editor, chat, connections, library, settings  # noqa: F401
+from . import admin, auth, character_editor, chat, connections, library, personas, settings  # noqa: F401

@@ -7,6 +7,8 @@ from pydantic import ValidationError
 
 from app.errors import TavernError
 from app.services.connections import ConnectionFields, ConnectionRead, ConnectionUpdate
+from app.services.providers.instruct_templates import TEMPLATE_NAMES
+from app.services.providers.kinds import PROVIDER_KINDS
 from components.confirm_dialog import confirm
 from components.dialog_buttons import cancel_save_buttons
 from components.page_context import PageContext
@@ -48,7 +50,9 @@ class ConnectionsView:
                 ui.row().classes('w-full items-center gap-x-4 gap-y-1 flex-wrap'):
             with ui.column().classes('gap-0 grow min-w-0'):
                 ui.label(item.name).classes('font-bold')
-                ui.label(f'{item.base_url} · {item.model or "—"}').classes('text-xs opacity-70 break-all')
+                kind = PROVIDER_KINDS[item.provider]
+                ui.label(f'{kind.label} · {item.base_url or kind.default_base_url} · {item.model or "—"}') \
+                    .classes('text-xs opacity-70 break-all')
             if item.is_default:
                 ui.badge(t('connections.default'))
             result = ui.label().classes('text-sm').mark('test-result')
@@ -76,27 +80,46 @@ class ConnectionsView:
             ui.label(t('connections.edit' if item else 'connections.add')).classes('text-lg font-bold')
             name = ui.input(t('connections.name'), value=item.name if item else '').classes('w-full') \
                 .mark('connection-name')
-            base_url = ui.input(t('connections.base_url'), value=item.base_url if item else '',
-                                placeholder='https://api.openai.com/v1').classes('w-full').mark('connection-url')
+            kind = ui.select({k.id: k.label for k in PROVIDER_KINDS.values()}, label=t('connections.kind'),
+                             value=item.provider if item else 'openai').classes('w-full').mark('connection-kind')
+            base_url = ui.input(t('connections.base_url'), value=item.base_url if item else '').classes('w-full') \
+                .mark('connection-url')
             model = ui.input(t('connections.model'), value=item.model if item else '').classes('w-full') \
                 .mark('connection-model')
             key = ui.input(t('connections.api_key'), password=True,
                            placeholder=item.api_key_hint or '' if item else '').classes('w-full') \
                 .mark('connection-key')
+            settings = dict(item.settings) if item else {}
+            template = ui.select(list(TEMPLATE_NAMES), label=t('connections.instruct_template'),
+                                 value=settings.get('instruct_template', TEMPLATE_NAMES[0])).classes('w-full') \
+                .mark('connection-template')
+            context = ui.number(t('connections.context_size'), value=settings.get('context_size'), min=256,
+                                step=256, placeholder='4096').classes('w-full').mark('connection-context')
             default = ui.checkbox(t('connections.make_default'), value=item.is_default if item else True) \
                 .mark('connection-default')
             error = ui.label().classes('text-negative').mark('connection-error')
 
+            def show_kind() -> None:
+                chosen = PROVIDER_KINDS[kind.value]
+                base_url.props(f'placeholder="{chosen.default_base_url}"')
+                template.set_visibility(chosen.text_prompt)
+            show_kind()
+            kind.on_value_change(show_kind)
+
             async def save() -> None:
+                values = {**settings, 'context_size': int(context.value) if context.value else None}
+                values['instruct_template'] = template.value if PROVIDER_KINDS[kind.value].text_prompt else None
+                stored = {k: v for k, v in values.items() if v is not None}
                 try:
                     if item is None:
                         await self.ctx.services.connections.create(self.ctx.user, ConnectionFields(
-                            name=name.value, provider='openai', base_url=base_url.value or None, model=model.value,
-                            api_key=key.value or None, is_default=default.value))
+                            name=name.value, provider=kind.value, base_url=base_url.value or None, model=model.value,
+                            api_key=key.value or None, settings=stored, is_default=default.value))
                     else:
                         await self.ctx.services.connections.update(self.ctx.user, item.id, ConnectionUpdate(
-                            name=name.value, base_url=base_url.value or None, model=model.value,
-                            api_key=key.value or None, is_default=default.value))
+                            name=name.value, provider=kind.value, base_url=base_url.value or None,
+                            model=model.value, api_key=key.value or None, settings=stored,
+                            is_default=default.value))
                 except ValidationError as invalid:
                     error.text = t('connections.invalid', fields=', '.join(str(e['loc'][0]) for e in invalid.errors()))
                     return

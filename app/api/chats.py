@@ -13,7 +13,8 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from ..db.models import Message
-from ..services.chats import MAX_MESSAGE_LENGTH, MAX_WINDOW, ChatSummary
+from ..services.chats import MAX_MESSAGE_LENGTH, MAX_WINDOW, ChatConfig, ChatSummary
+from ..services.generation_settings import GenerationSettings
 from ..services.generation_stream import StreamEvent
 from .deps import CurrentUser, ServicesDep
 
@@ -27,8 +28,28 @@ class ChatCreate(BaseModel):
     persona_id: str | None = None
 
 
-class ChatUpdate(BaseModel):
+class ChatUpdate(ChatConfig):
+    """Rename the chat, or change what it replies with; fields left out stay as they are."""
+
     title: str | None = Field(default=None, max_length=200)
+
+
+class ChatRead(ChatSummary):
+    connection_id: str | None
+    persona_id: str | None
+    settings: GenerationSettings
+
+
+class Draft(BaseModel):
+    draft: str = Field(default='', max_length=MAX_MESSAGE_LENGTH)
+
+
+class PromptTokens(BaseModel):
+    prompt_tokens: int
+
+
+class Impersonation(BaseModel):
+    content: str
 
 
 class MessageRead(BaseModel):
@@ -102,17 +123,21 @@ async def list_chats(user: CurrentUser, services: ServicesDep, character_id: str
                                            limit=max(1, min(limit, 200)))
 
 
-@router.get('/{chat_id}', response_model=ChatSummary)
-async def get_chat(chat_id: str, user: CurrentUser, services: ServicesDep) -> ChatSummary:
-    return ChatSummary.model_validate(await services.chats.get(user, chat_id), from_attributes=True)
+@router.get('/{chat_id}', response_model=ChatRead)
+async def get_chat(chat_id: str, user: CurrentUser, services: ServicesDep) -> ChatRead:
+    return ChatRead.model_validate(await services.chats.get(user, chat_id), from_attributes=True)
 
 
-@router.patch('/{chat_id}', response_model=ChatSummary)
-async def update_chat(chat_id: str, body: ChatUpdate, user: CurrentUser, services: ServicesDep) -> ChatSummary:
+@router.patch('/{chat_id}', response_model=ChatRead)
+async def update_chat(chat_id: str, body: ChatUpdate, user: CurrentUser, services: ServicesDep) -> ChatRead:
+    """Rename the chat or set its connection, persona and generation settings (`null` = the default)."""
     chat = await services.chats.get(user, chat_id)
     if body.title is not None:
         chat = await services.chats.rename(user, chat_id, body.title)
-    return ChatSummary.model_validate(chat, from_attributes=True)
+    config = ChatConfig.model_validate(body.model_dump(include=body.model_fields_set - {'title'}))
+    if config.model_fields_set:
+        chat = await services.chats.configure(user, chat_id, config)
+    return ChatRead.model_validate(chat, from_attributes=True)
 
 
 @router.delete('/{chat_id}', status_code=204)
@@ -139,6 +164,30 @@ async def send_message(chat_id: str, body: SendMessage, user: CurrentUser, servi
 async def reply(chat_id: str, user: CurrentUser, services: ServicesDep) -> ReplyStarted:
     """Let the character write the next message without a new user message."""
     return ReplyStarted(reply_id=await services.generation.reply(user, chat_id))
+
+
+@router.post('/{chat_id}/regenerate', response_model=ReplyStarted, status_code=202)
+async def regenerate(chat_id: str, user: CurrentUser, services: ServicesDep) -> ReplyStarted:
+    """Write a new swipe of the last reply (earlier swipes are kept), or a reply if the chat does not end in one."""
+    return ReplyStarted(reply_id=await services.generation.regenerate(user, chat_id))
+
+
+@router.post('/{chat_id}/continue', response_model=ReplyStarted, status_code=202)
+async def continue_reply(chat_id: str, user: CurrentUser, services: ServicesDep) -> ReplyStarted:
+    """Make the last reply longer; the new text streams as deltas of the same message."""
+    return ReplyStarted(reply_id=await services.generation.continue_reply(user, chat_id))
+
+
+@router.post('/{chat_id}/impersonate', response_model=Impersonation)
+async def impersonate(chat_id: str, user: CurrentUser, services: ServicesDep) -> Impersonation:
+    """Write the user's next message in their voice; nothing is stored (the caller decides whether to send it)."""
+    return Impersonation(content=await services.generation.impersonate(user, chat_id))
+
+
+@router.post('/{chat_id}/prompt-tokens', response_model=PromptTokens)
+async def prompt_tokens(chat_id: str, body: Draft, user: CurrentUser, services: ServicesDep) -> PromptTokens:
+    """How many tokens the next prompt takes if `draft` were sent now."""
+    return PromptTokens(prompt_tokens=await services.generation.prompt_tokens(user, chat_id, body.draft))
 
 
 @router.post('/{chat_id}/messages/{message_id}/swipe', response_model=MessageRead | ReplyStarted)
@@ -188,8 +237,13 @@ async def stream(chat_id: str, request: Request, user: CurrentUser, services: Se
 
 @stream_router.post('/interrupt/{chat_id}', status_code=202)
 async def interrupt(chat_id: str, body: Interrupt, user: CurrentUser, services: ServicesDep) -> dict:
-    """Stop the chat's running reply; the partial text is kept and marked interrupted."""
+    """Stop the chat's running reply (the partial text is kept, marked interrupted); `regenerate` then starts a new
+    swipe of the last reply."""
     await services.generation.stop(user, chat_id)
+    if body.reason == 'regenerate':
+        await services.generation.wait(chat_id)
+        return {'stopping': True, 'reason': body.reason,
+                'reply_id': await services.generation.regenerate(user, chat_id)}
     return {'stopping': True, 'reason': body.reason}
 
 

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from ..services.connections import ConnectionFields, ConnectionRead, ConnectionUpdate
+from ..services.providers.kinds import PROVIDER_KINDS
 from .deps import CurrentUser, ServicesDep
 
 router = APIRouter(prefix='/api/v1/connections', tags=['connections'])
@@ -16,6 +17,21 @@ class ConnectionTestResult(BaseModel):
     latency_ms: int
     models: list[str]
     error: str | None = None
+
+
+class ProviderKindRead(BaseModel):
+    id: str
+    label: str
+    default_base_url: str
+    needs_key: bool
+    text_prompt: bool
+
+
+@router.get('/kinds', response_model=list[ProviderKindRead])
+async def list_kinds() -> list[ProviderKindRead]:
+    """The kinds of model server a connection can use (`provider` in a connection)."""
+    return [ProviderKindRead(id=k.id, label=k.label, default_base_url=k.default_base_url, needs_key=k.needs_key,
+                             text_prompt=k.text_prompt) for k in PROVIDER_KINDS.values()]
 
 
 @router.get('', response_model=list[ConnectionRead])
@@ -45,3 +61,9 @@ async def test_connection(connection_id: str, user: CurrentUser, services: Servi
     check = await services.connections.check(user, connection_id)
     return ConnectionTestResult(ok=check.error is None, latency_ms=check.latency_ms, models=check.models,
                                 error=check.error.message if check.error else None)
+
+
+@router.get('/{connection_id}/models', response_model=list[str])
+async def list_models(connection_id: str, user: CurrentUser, services: ServicesDep, refresh: bool = False) -> list[str]:
+    """The connection's model ids, cached for ten minutes unless `refresh=true`."""
+    return await services.connections.models(user, connection_id, refresh=refresh)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from fastapi import FastAPI
 
-from . import auth, characters, chats, connections, health, media, web_session
+from . import auth, characters, chats, connections, health, media, personas, web_session
 from .errors import install_error_handlers
 from .metrics import install_metrics
 
@@ -14,6 +14,6 @@ from .metrics import install_metrics
 def install_api(app: FastAPI, active_connections: Callable[[], int]) -> None:
     install_error_handlers(app)
     for router in (auth.router, characters.router, chats.router, chats.stream_router, connections.router,
-                   health.router, media.router, web_session.router):
+                   health.router, media.router, personas.router, web_session.router):
         app.include_router(router)
     install_metrics(app, active_connections)

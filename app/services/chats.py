@@ -15,10 +15,11 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..db.database import Database
-from ..db.models import Character, Chat, Message, User
+from ..db.models import Character, Chat, Message, Persona, ProviderConnection, User
 from ..db.types import utcnow
 from ..errors import InvalidInputError, NotFoundError
 from .character_card import fields_of
+from .generation_settings import GenerationSettings
 from .ownership import load_owned
 
 MessageRole = Literal['user', 'assistant', 'system']
@@ -48,6 +49,15 @@ class NewMessage(BaseModel):
     content: str = Field(max_length=MAX_MESSAGE_LENGTH)
     name: str = Field(default='', max_length=200)
     status: Literal['complete', 'streaming'] = 'complete'
+    meta: dict = Field(default_factory=dict)
+
+
+class ChatConfig(BaseModel):
+    """What a chat uses to reply; only the fields given are changed (`null` means "the default")."""
+
+    connection_id: str | None = None
+    persona_id: str | None = None
+    settings: GenerationSettings | None = None
 
 
 class ChatService:
@@ -101,11 +111,36 @@ class ChatService:
             await session.commit()
             return chat
 
+    async def configure(self, owner: User, chat_id: str, config: ChatConfig) -> Chat:
+        """Set the chat's connection, persona or generation settings (each checked to belong to the owner)."""
+        given = config.model_fields_set
+        async with self.db.session() as session:
+            chat = await _load_chat(session, owner, chat_id)
+            if 'connection_id' in given:
+                if config.connection_id:
+                    await load_owned(session, ProviderConnection, config.connection_id, owner,
+                                     code='error.connection.not_found', message='No such connection.')
+                chat.connection_id = config.connection_id or None
+            if 'persona_id' in given:
+                if config.persona_id:
+                    await load_owned(session, Persona, config.persona_id, owner, code='error.persona.not_found',
+                                     message='No such persona.')
+                chat.persona_id = config.persona_id or None
+            if 'settings' in given:
+                chat.settings = config.settings.stored() if config.settings else {}
+            session.add(chat)
+            await session.commit()
+            return chat
+
     async def delete(self, owner: User, chat_id: str) -> None:
         async with self.db.session() as session:
             chat = await _load_chat(session, owner, chat_id)
             await session.delete(chat)
             await session.commit()
+
+    async def message(self, owner: User, message_id: int) -> Message:
+        async with self.db.session() as session:
+            return await _load_message(session, owner, message_id)
 
     async def messages(self, owner: User, chat_id: str, *, before_seq: int | None = None,
                        limit: int = DEFAULT_WINDOW) -> MessagePage:
@@ -126,7 +161,7 @@ class ChatService:
             chat = await _load_chat(session, owner, chat_id)
             seq = await _next_seq(session, chat.id)
             row = Message(chat_id=chat.id, seq=seq, role=message.role, name=message.name, content=message.content,
-                          swipes=[message.content], status=message.status)
+                          swipes=[message.content], status=message.status, meta=message.meta)
             session.add(row)
             await session.exec(update(Chat).where(col(Chat.id) == chat.id)
                                .values(message_count=Chat.message_count + 1, updated_at=utcnow()))
@@ -166,21 +201,37 @@ class ChatService:
             await session.commit()
             return row
 
+    async def begin_reply(self, message_id: int, *, new_swipe: bool, stream_after: str) -> Message:
+        """Mark a message as streaming before its text arrives; a new swipe starts empty and selected.
+
+        `stream_after` is the chat stream's last event id before this reply, so a page opened mid-reply can replay
+        exactly this reply's deltas.
+        """
+        async with self.db.session() as session:
+            row = await session.get(Message, message_id)
+            if row is None:
+                raise NotFoundError('error.message.not_found', 'No such message.')
+            if new_swipe:
+                row.swipes = [*(row.swipes or [row.content]), '']
+                row.swipe_index, row.content = len(row.swipes) - 1, ''
+            row.status, row.error = 'streaming', None
+            row.meta = {**(row.meta or {}), 'stream_after': stream_after}
+            session.add(row)
+            await session.commit()
+            return row
+
     async def finish_reply(self, message_id: int, text: str, *, status: str, error: str | None = None,
-                           new_swipe: bool = False, meta: dict | None = None) -> Message:
-        """Store a finished (or interrupted, or failed) reply in one write: as the message or as a new swipe."""
+                           meta: dict | None = None) -> Message:
+        """Store a finished (or interrupted, or failed) reply in one write, as the selected swipe's text."""
         async with self.db.session() as session:
             row = await session.get(Message, message_id)
             if row is None:
                 raise NotFoundError('error.message.not_found', 'No such message.')
             swipes = list(row.swipes or [row.content])
-            if new_swipe:
-                swipes.append(text)
-            else:
-                swipes[row.swipe_index] = text
-            row.swipes, row.swipe_index = swipes, len(swipes) - 1 if new_swipe else row.swipe_index
-            row.content, row.status, row.error = text, status, error
-            row.meta = {**(row.meta or {}), **(meta or {})}
+            swipes[row.swipe_index] = text
+            row.swipes, row.content, row.status, row.error = swipes, text, status, error
+            row.meta = {key: value for key, value in {**(row.meta or {}), **(meta or {})}.items()
+                        if key != 'stream_after'}
             session.add(row)
             await session.commit()
             return row

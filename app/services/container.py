@@ -19,6 +19,7 @@ from .generation_stream import GenerationStreams, create_generation_streams
 from .instance_settings import InstanceSettingsService
 from .login_throttle import LoginThrottle
 from .media import MediaStore
+from .personas import PersonaService
 from .providers.openai_compatible import TIMEOUT as PROVIDER_TIMEOUT
 from .reply_targets import ReplyTargets
 from .sessions import SessionService
@@ -37,6 +38,7 @@ class Services:
     characters: CharacterService
     chats: ChatService
     connections: ConnectionService
+    personas: PersonaService
     streams: GenerationStreams
     generation: GenerationService
     http: httpx.AsyncClient
@@ -59,9 +61,12 @@ def build_services(settings: Settings) -> Services:
     media = MediaStore(settings.media_dir, settings.max_avatar_bytes, settings.max_avatar_pixels)
     chats = ChatService(db)
     characters = CharacterService(db, media)
-    connections = ConnectionService(db, secret_box, http)
+    connections = ConnectionService(db, secret_box, http, kv)
     reply_targets = ReplyTargets(connections, settings.data_dir / 'models')
-    generation = GenerationService(chats, characters, streams, kv, reply_targets)
+    personas = PersonaService(db, media)
+    generation = GenerationService(chats, characters, streams, kv, reply_targets, personas.for_chat,
+                                   per_user_limit=settings.replies_per_user,
+                                   instance_limit=settings.replies_per_instance)
     return Services(
         settings=settings,
         db=db,
@@ -74,7 +79,9 @@ def build_services(settings: Settings) -> Services:
         characters=characters,
         chats=chats,
         connections=connections,
+        personas=personas,
         streams=streams,
         generation=generation,
         http=http,
     )
+

@@ -14,9 +14,10 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Literal
 
 from ..db.models import Chat, Message, User
-from ..errors import ConflictError, RateLimitedError
+from ..errors import ConflictError, InvalidInputError, RateLimitedError
 from ..infra.key_value import KeyValueStore
 from .character_card import fields_of
 from .characters import CharacterService
@@ -29,6 +30,11 @@ log = logging.getLogger(__name__)
 LOCK_SECONDS = 15 * 60
 STOP_POLL_SECONDS = 0.25
 HISTORY_WINDOW = 200
+CONTINUE_PROMPT = '[Continue your last message without repeating its original content.]'
+IMPERSONATION_PROMPT = ("[Write your next reply from the point of view of {{user}}, using the chat history so far as a "
+                        "guideline for the writing style of {{user}}. Don't write as {{char}} or system. Don't "
+                        "describe actions of {{char}}.]")
+ReplyMode = Literal['new', 'swipe', 'continue']
 
 
 @dataclass
@@ -43,6 +49,7 @@ class ReplyTarget:
 
 
 ProviderResolver = Callable[[User, Chat], Awaitable[ReplyTarget]]
+PersonaResolver = Callable[[User, Chat], Awaitable[Persona]]
 
 
 @dataclass
@@ -60,13 +67,14 @@ class _Running:
 
 class GenerationService:
     def __init__(self, chats: ChatService, characters: CharacterService, streams: GenerationStreams,
-                 kv: KeyValueStore, resolve: ProviderResolver, *, per_user_limit: int = 2,
-                 instance_limit: int = 64) -> None:
+                 kv: KeyValueStore, resolve: ProviderResolver, personas: PersonaResolver, *,
+                 per_user_limit: int = 2, instance_limit: int = 64) -> None:
         self.chats = chats
         self.characters = characters
         self.streams = streams
         self.kv = kv
         self.resolve = resolve
+        self.personas = personas
         self.per_user_limit = per_user_limit
         self.instance_limit = instance_limit
         self.running: dict[str, _Running] = {}
@@ -78,16 +86,57 @@ class GenerationService:
         async def store_message(chat: Chat) -> None:
             stored.append(await self.chats.append(owner, chat.id, NewMessage(role='user', content=content)))
 
-        reply_id = await self._claimed_start(owner, chat_id, before=store_message)
+        reply_id = await self._claimed_start(owner, chat_id, 'new', before=store_message)
         return stored[0], reply_id
 
     async def reply(self, owner: User, chat_id: str) -> int:
         """Let the character speak next without a new user message."""
-        return await self._claimed_start(owner, chat_id)
+        return await self._claimed_start(owner, chat_id, 'new')
 
     async def new_swipe(self, owner: User, chat_id: str, message_id: int) -> int:
         """Generate another alternative for the last message (swiping right past the last swipe)."""
-        return await self._claimed_start(owner, chat_id, new_swipe_of=message_id)
+        return await self._claimed_start(owner, chat_id, 'swipe', message_id=message_id)
+
+    async def regenerate(self, owner: User, chat_id: str) -> int:
+        """A new swipe of the last reply when the chat ends with one, else a fresh reply (old swipes are kept)."""
+        last = await self._last_message(owner, chat_id)
+        if last is not None and last.role == 'assistant':
+            return await self.new_swipe(owner, chat_id, last.id)  # type: ignore[arg-type]
+        return await self.reply(owner, chat_id)
+
+    async def continue_reply(self, owner: User, chat_id: str) -> int:
+        """Make the last reply longer: the new text is appended to it, in the same message."""
+        last = await self._last_message(owner, chat_id)
+        if last is None or last.role != 'assistant':
+            raise InvalidInputError('error.generation.nothing_to_continue', 'Only a reply of the character can be '
+                                    'continued; the last message is not one.')
+        return await self._claimed_start(owner, chat_id, 'continue', message_id=last.id)
+
+    async def impersonate(self, owner: User, chat_id: str) -> str:
+        """Write the user's next message in their voice and return it (nothing is stored); Stop keeps the part."""
+        chat = await self.chats.get(owner, chat_id)
+        await self._claim(owner, chat.id)
+        try:
+            history = (await self.chats.messages(owner, chat.id, limit=HISTORY_WINDOW)).items
+            target, request, _ = await self._prepare(owner, chat, history, IMPERSONATION_PROMPT)
+            task = asyncio.create_task(_collect(target, request), name=f'impersonate {chat.id}')
+            self.running[chat.id] = _Running(owner.id, task)
+            watcher = asyncio.create_task(self._watch_for_stop(chat.id))
+            try:
+                return await task
+            finally:
+                watcher.cancel()
+        finally:
+            await self._release(chat.id)
+
+    async def prompt_tokens(self, owner: User, chat_id: str, draft: str = '') -> int:
+        """How many tokens the next reply's prompt would take if `draft` were sent now."""
+        chat = await self.chats.get(owner, chat_id)
+        history = (await self.chats.messages(owner, chat.id, limit=HISTORY_WINDOW)).items
+        if draft.strip():
+            history = [*history, Message(chat_id=chat.id, seq=-1, role='user', content=draft)]
+        _, _, tokens = await self._prepare(owner, chat, history)
+        return tokens
 
     async def stop(self, owner: User, chat_id: str) -> None:
         """Ask whichever instance runs this chat's reply to stop it; the partial text is kept."""
@@ -120,7 +169,7 @@ class GenerationService:
                                 'Stop it or wait for it to finish.')
         await self.kv.delete(_stop_key(chat_id))
 
-    async def _claimed_start(self, owner: User, chat_id: str, *, new_swipe_of: int | None = None,
+    async def _claimed_start(self, owner: User, chat_id: str, mode: ReplyMode, *, message_id: int | None = None,
                              before: Callable[[Chat], Awaitable[None]] | None = None) -> int:
         """Take the chat's lock, then start the reply; the lock is given back if starting fails."""
         chat = await self.chats.get(owner, chat_id)
@@ -128,7 +177,7 @@ class GenerationService:
         try:
             if before:
                 await before(chat)
-            return await self._start(owner, chat, new_swipe_of=new_swipe_of)
+            return await self._start(owner, chat, mode, message_id)
         except BaseException:
             await self._release(chat.id)
             raise
@@ -137,31 +186,52 @@ class GenerationService:
         self.running.pop(chat_id, None)
         await self.kv.delete(_lock_key(chat_id))
 
-    async def _start(self, owner: User, chat: Chat, *, new_swipe_of: int | None) -> int:
+    async def _start(self, owner: User, chat: Chat, mode: ReplyMode, message_id: int | None) -> int:
+        history = (await self.chats.messages(owner, chat.id, limit=HISTORY_WINDOW)).items
+        if mode == 'swipe':
+            history = [m for m in history if m.id != message_id]
+        target, request, prompt_tokens = await self._prepare(
+            owner, chat, history, CONTINUE_PROMPT if mode == 'continue' else '')
+        stream_after = await self.streams.last_id(chat.id)
+        if mode == 'new':
+            placeholder = await self.chats.append(owner, chat.id, NewMessage(
+                role='assistant', name=await self._character_name(owner, chat), content='', status='streaming',
+                meta={'stream_after': stream_after}))
+            message_id = placeholder.id
+            prefix = ''
+        else:
+            message = await self.chats.begin_reply(message_id, new_swipe=mode == 'swipe',  # type: ignore[arg-type]
+                                                   stream_after=stream_after)
+            prefix = message.content
+        task = asyncio.create_task(self._run(chat.id, message_id, target, request, prompt_tokens, prefix),  # type: ignore[arg-type]
+                                   name=f'reply {chat.id}')
+        self.running[chat.id] = _Running(owner.id, task)
+        return message_id  # type: ignore[return-value]
+
+    async def _prepare(self, owner: User, chat: Chat, history: list[Message],
+                       final_instruction: str = '') -> tuple[ReplyTarget, GenerationRequest, int]:
+        """Resolve the backend and build the prompt; returns the target, the request and the prompt's tokens."""
         target = await self.resolve(owner, chat)
         character = await self.characters.get(owner, chat.character_id)
-        fields = fields_of(character.card)
-        history = (await self.chats.messages(owner, chat.id, limit=HISTORY_WINDOW)).items
-        if new_swipe_of is not None:
-            history = [m for m in history if m.id != new_swipe_of]
-            message_id = new_swipe_of
-        else:
-            placeholder = await self.chats.append(owner, chat.id, NewMessage(
-                role='assistant', name=fields.name, content='', status='streaming'))
-            message_id = placeholder.id  # type: ignore[assignment]
-        prompt = build_prompt(fields, Persona(name=owner.display_name or owner.handle),
+        persona = await self.personas(owner, chat)
+        prompt = build_prompt(fields_of(character.card), persona,
                               [HistoryMessage(m.role, m.content, m.name) for m in history],
                               context_size=target.context_size, max_new_tokens=target.sampler.max_tokens,
-                              count_tokens=target.count_tokens)
-        request = GenerationRequest(model=target.model, messages=prompt.messages, sampler=target.sampler)
-        task = asyncio.create_task(self._run(chat.id, message_id, target, request, prompt.total_tokens,
-                                             new_swipe=new_swipe_of is not None), name=f'reply {chat.id}')
-        self.running[chat.id] = _Running(owner.id, task)
-        return message_id
+                              count_tokens=target.count_tokens, final_instruction=final_instruction)
+        request = GenerationRequest(model=target.model, messages=prompt.messages, sampler=target.sampler,
+                                    context_size=target.context_size)
+        return target, request, prompt.total_tokens
+
+    async def _character_name(self, owner: User, chat: Chat) -> str:
+        return fields_of((await self.characters.get(owner, chat.character_id)).card).name
+
+    async def _last_message(self, owner: User, chat_id: str) -> Message | None:
+        items = (await self.chats.messages(owner, chat_id, limit=1)).items
+        return items[-1] if items else None
 
     async def _run(self, chat_id: str, message_id: int, target: ReplyTarget, request: GenerationRequest,
-                   prompt_tokens: int, *, new_swipe: bool) -> None:
-        pieces: list[str] = []
+                   prompt_tokens: int, prefix: str) -> None:
+        pieces: list[str] = [prefix]
         status, error, usage = 'complete', None, {}
         watcher = asyncio.create_task(self._watch_for_stop(chat_id))
         started = time.monotonic()
@@ -184,16 +254,15 @@ class GenerationService:
             watcher.cancel()
         text = ''.join(pieces)
         meta = {'prompt_tokens': usage.get('prompt_tokens') or prompt_tokens,
-                'completion_tokens': usage.get('completion_tokens') or target.count_tokens(text),
+                'completion_tokens': usage.get('completion_tokens') or target.count_tokens(text[len(prefix):]),
                 'seconds': round(time.monotonic() - started, 3)}
-        await self._store(chat_id, message_id, text, status, error, new_swipe, meta)
+        await self._store(chat_id, message_id, text, status, error, meta)
 
     async def _store(self, chat_id: str, message_id: int, text: str, status: str, error: str | None,
-                     new_swipe: bool, meta: dict) -> None:
+                     meta: dict) -> None:
         """The one write of the reply, then the closing events and the lock release."""
         try:
-            await self.chats.finish_reply(message_id, text, status=status, error=error, new_swipe=new_swipe,
-                                          meta=meta)
+            await self.chats.finish_reply(message_id, text, status=status, error=error, meta=meta)
             if error:
                 await self.streams.publish(chat_id, 'error', message_id, error)
             await self.streams.publish(chat_id, 'complete', message_id, status)
@@ -208,6 +277,18 @@ class GenerationService:
                 if await self.kv.pop(_stop_key(chat_id)) and chat_id in self.running:
                     self.running[chat_id].cancel()
                     return
+
+
+async def _collect(target: ReplyTarget, request: GenerationRequest) -> str:
+    """The whole text of a generation that nobody watches live; a stop returns what arrived so far."""
+    pieces: list[str] = []
+    try:
+        async with contextlib.aclosing(target.provider.stream(request)) as deltas:  # type: ignore[type-var]
+            async for delta in deltas:
+                pieces.append(delta.text)
+    except asyncio.CancelledError:
+        pass
+    return ''.join(pieces).strip()
 
 
 def _lock_key(chat_id: str) -> str:

@@ -41,6 +41,10 @@ class GenerationStreams(Protocol):
         """Kept events after `after_id` (all of them for None, none for '$'), then live ones as they come."""
         ...
 
+    async def last_id(self, chat_id: str) -> str:
+        """The id of the chat's newest event ('0-0' when there is none): where a new reply's events will start."""
+        ...
+
     async def close(self) -> None: ...
 
 
@@ -116,9 +120,13 @@ class MemoryGenerationStreams:
             fanout = self._chats[chat_id] = _Fanout()
             fanout.on_idle = lambda: None if fanout.events else self._chats.pop(chat_id, None)
         if after_id == '$':
-            after_id = fanout.events[-1].id if fanout.events else '0-0'
+            after_id = await self.last_id(chat_id)
         async for event in fanout.follow(after_id):
             yield event
+
+    async def last_id(self, chat_id: str) -> str:
+        fanout = self._chats.get(chat_id)
+        return fanout.events[-1].id if fanout and fanout.events else '0-0'
 
     async def close(self) -> None:
         self._chats.clear()
@@ -157,8 +165,7 @@ class RedisGenerationStreams:
 
     async def subscribe(self, chat_id: str, after_id: str | None = None) -> AsyncIterator[StreamEvent]:
         if after_id == '$':
-            last = await self._redis.xrevrange(self._prefix + chat_id, count=1)
-            after_id = last[0][0] if last else '0-0'
+            after_id = await self.last_id(chat_id)
         fanout = self._chats.get(chat_id)
         if fanout is None:
             fanout = self._chats[chat_id] = _Fanout()
@@ -166,6 +173,10 @@ class RedisGenerationStreams:
             fanout.on_idle = lambda: self._stop_reading(chat_id)
         async for event in fanout.follow(after_id):
             yield event
+
+    async def last_id(self, chat_id: str) -> str:
+        last = await self._redis.xrevrange(self._prefix + chat_id, count=1)
+        return last[0][0] if last else '0-0'
 
     def _stop_reading(self, chat_id: str) -> None:
         fanout = self._chats.pop(chat_id, None)

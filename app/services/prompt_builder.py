@@ -59,8 +59,12 @@ def substitute(text: str, char: str, user: str) -> str:
 
 
 def build_prompt(character: CharacterFields, persona: Persona, history: Sequence[HistoryMessage], *,
-                 context_size: int, max_new_tokens: int, count_tokens: TokenCounter) -> BuiltPrompt:
-    """Assemble the message list for the next reply within `context_size - max_new_tokens` tokens."""
+                 context_size: int, max_new_tokens: int, count_tokens: TokenCounter,
+                 final_instruction: str = '') -> BuiltPrompt:
+    """Assemble the message list for the next reply within `context_size - max_new_tokens` tokens.
+
+    `final_instruction` goes last, after the post-history instructions: the nudge of "continue" or "impersonate".
+    """
     char, user = character.name, persona.name
 
     def fill(text: str) -> str:
@@ -74,7 +78,7 @@ def build_prompt(character: CharacterFields, persona: Persona, history: Sequence
         ('personality', _formatted(PERSONALITY_FORMAT, '{personality}', character.personality, fill)),
         ('scenario', _formatted(SCENARIO_FORMAT, '{scenario}', character.scenario, fill)),
     ]
-    after = [('post_history', fill(character.post_history_instructions))]
+    after = [('post_history', fill(character.post_history_instructions)), ('final', fill(final_instruction))]
     fixed = [(name, text) for name, text in [*before, *after] if text]
     fixed_tokens = sum(count_tokens(text) for _, text in fixed) + count_tokens(NEW_CHAT_PROMPT)
     budget = context_size - max_new_tokens - fixed_tokens

@@ -10,35 +10,22 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
 
 from ..db.models import Chat, User
-from ..errors import InvalidInputError
 from .connections import ConnectionService
 from .generation import ReplyTarget
-from .providers.base import SamplerSettings
+from .generation_settings import sampler_from
 from .providers.local_llama import LocalLlamaProvider
 
 DEFAULT_CONTEXT_SIZE = 4096
 LOCAL_CONTEXT_SIZE = 2048
 LOCAL_MAX_TOKENS = 200
-SAMPLER_KEYS = ('max_tokens', 'temperature', 'top_p', 'top_k', 'min_p', 'repetition_penalty', 'frequency_penalty',
-                'presence_penalty', 'seed', 'stop')
 CJK = re.compile(r'[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]')
 
 
 def estimate_tokens(text: str) -> int:
     cjk = len(CJK.findall(text))
     return cjk + (len(text) - cjk + 3) // 4
-
-
-def sampler_from(settings: dict[str, Any]) -> SamplerSettings:
-    """The chat's stored generation settings as sampler settings (unknown keys are ignored)."""
-    values = {key: settings[key] for key in SAMPLER_KEYS if settings.get(key) is not None}
-    try:
-        return SamplerSettings(**values)
-    except TypeError as error:
-        raise InvalidInputError('error.generation.settings', f'Invalid generation settings: {error}') from None
 
 
 class ReplyTargets:
@@ -50,11 +37,13 @@ class ReplyTargets:
         row = await self.connections.get(owner, chat.connection_id) if chat.connection_id \
             else await self.connections.default(owner)
         if row is None:
-            sampler = sampler_from({'max_tokens': LOCAL_MAX_TOKENS, **chat.settings})
-            return ReplyTarget(provider=self.local, model='', sampler=sampler, context_size=LOCAL_CONTEXT_SIZE,
+            sampler = sampler_from({'max_tokens': LOCAL_MAX_TOKENS}, chat.settings)
+            context_size = min(int(chat.settings.get('context_size') or LOCAL_CONTEXT_SIZE), LOCAL_CONTEXT_SIZE)
+            return ReplyTarget(provider=self.local, model='', sampler=sampler, context_size=context_size,
                                count_tokens=self.local.count_tokens)
         provider = self.connections.provider(row)
         context_size = int(chat.settings.get('context_size') or row.settings.get('context_size') or
                            DEFAULT_CONTEXT_SIZE)
-        return ReplyTarget(provider=provider, model=row.model, sampler=sampler_from({**row.settings, **chat.settings}),
-                           context_size=context_size, count_tokens=estimate_tokens)
+        return ReplyTarget(provider=provider, model=chat.settings.get('model') or row.model,
+                           sampler=sampler_from(row.settings, chat.settings), context_size=context_size,
+                           count_tokens=estimate_tokens)

@@ -22,9 +22,9 @@ from app.services.providers.base import (
     ProviderError,
     SamplerSettings,
 )
-from app.services.providers.local_llama import LocalLlamaProvider, sampling_options
+from app.services.providers.local_llama import LocalLlamaProvider, prefill, sampling_options
 from app.services.providers.local_models import bundled_model, discover_models, find_model
-from app.services.providers.local_worker import Job, LlamaWorker
+from app.services.providers.local_worker import Job, LlamaWorker, open_model
 
 QUESTION = [ChatMessage('user', 'Write a short poem about the sea.')]
 ENDLESS = GenerationRequest(model='', prompt='1, 2, 3, 4, 5,', sampler=SamplerSettings(max_tokens=1500, temperature=0))
@@ -238,3 +238,19 @@ def test_errors_are_translated(error: TavernError, locale: str) -> None:
     text = translate(error.code, locale, **error.params)
     assert text != error.code
     assert '{' not in text
+
+
+def test_prefill_stops_between_batches_and_reuses_the_cached_start(smollm2: Path) -> None:
+    llama = open_model(smollm2, n_ctx=2048)
+    tokens = llama.tokenize(('word ' * 600).encode())
+    stopped = threading.Event()
+    stopped.set()
+    assert prefill(llama, tokens, stopped) is False
+    assert llama.n_tokens == 0
+    assert prefill(llama, tokens, threading.Event()) is True
+    assert llama.n_tokens == len(tokens) - 1
+    longer = tokens[:300] + llama.tokenize(b' and more')
+    assert prefill(llama, longer, stopped) is False
+    assert llama.n_tokens == 300, 'the shared start stays evaluated; a stop only skips the new part'
+    assert prefill(llama, longer, threading.Event()) is True
+    assert list(llama.input_ids[:llama.n_tokens]) == longer[:-1]

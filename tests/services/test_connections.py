@@ -1,10 +1,13 @@
 import pytest
+from pydantic import ValidationError
 from sqlmodel import select
 
 from app.db.models import ProviderConnection, User
 from app.errors import NotFoundError
 from app.services.connections import ConnectionFields, ConnectionService, ConnectionUpdate
 from app.services.container import Services
+from app.services.providers.kinds import PROVIDER_KINDS
+from tests.support.fake_openai import FakeOpenAI
 
 
 @pytest.fixture
@@ -49,3 +52,38 @@ async def test_other_users_connections_are_not_found(services: Services, alice: 
     with pytest.raises(NotFoundError):
         await service.delete(bob, created.id)
     assert await service.list(bob) == []
+
+
+def test_an_unknown_kind_is_refused_with_the_known_ones() -> None:
+    with pytest.raises(ValidationError, match='unknown connection kind "openia"; use one of: openai, openai_text'):
+        ConnectionFields(name='Typo', provider='openia')
+
+
+@pytest.mark.parametrize(('kind', 'adapter'), [
+    ('openai', 'OpenAICompatibleProvider'), ('openai_text', 'OpenAICompatibleTextProvider'),
+    ('anthropic', 'AnthropicProvider'), ('gemini', 'GeminiProvider'), ('koboldcpp', 'KoboldCppProvider'),
+    ('ollama', 'OllamaProvider'),
+])
+async def test_each_kind_gets_its_adapter_at_its_usual_address(services: Services, alice: User, kind: str,
+                                                               adapter: str) -> None:
+    created = await connections(services).create(alice, ConnectionFields(name=kind, provider=kind))
+    provider = connections(services).provider(await connections(services).get(alice, created.id))
+    assert type(provider).__name__ == adapter
+    assert provider.base_url == PROVIDER_KINDS[kind].default_base_url
+
+
+async def test_the_model_list_is_cached_until_the_connection_changes(services: Services, alice: User,
+                                                                     fake_openai: FakeOpenAI) -> None:
+    service = connections(services)
+    created = await service.create(alice, ConnectionFields(name='Fake', provider='openai',
+                                                           base_url=fake_openai.base_url))
+    before = fake_openai.model_listings
+    assert await service.models(alice, created.id) == ['fake-model']
+    assert await service.models(alice, created.id) == ['fake-model']
+    assert fake_openai.model_listings == before + 1
+    await service.models(alice, created.id, refresh=True)
+    await service.update(alice, created.id, ConnectionUpdate(name='Renamed'))
+    await service.models(alice, created.id)
+    assert fake_openai.model_listings == before + 3
+    check = await service.check(alice, created.id)
+    assert check.error is None and check.models == ['fake-model']

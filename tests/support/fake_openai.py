@@ -8,19 +8,18 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
-import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
+
+from .fake_server import serving
 
 
 @dataclass
@@ -39,6 +38,7 @@ class FakeOpenAI:
     script: Script = field(default_factory=Script)
     requests: list[dict[str, Any]] = field(default_factory=list)
     disconnects: int = 0
+    model_listings: int = 0
 
 
 def _app(fake: FakeOpenAI) -> Starlette:
@@ -51,6 +51,7 @@ def _app(fake: FakeOpenAI) -> Starlette:
         return StreamingResponse(_events(fake, script, body['model']), media_type='text/event-stream')
 
     async def models(_request: Request) -> Response:
+        fake.model_listings += 1
         return JSONResponse({'object': 'list', 'data': [{'id': 'fake-model', 'object': 'model'}]})
 
     return Starlette(routes=[Route('/v1/chat/completions', chat, methods=['POST']), Route('/v1/models', models)])
@@ -77,19 +78,8 @@ async def _events(fake: FakeOpenAI, script: Script, model: str) -> AsyncIterator
 
 @contextmanager
 def running_fake_openai() -> Iterator[FakeOpenAI]:
-    """Serve the fake on a free loopback port in a background thread for the duration of the block."""
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        port = sock.getsockname()[1]
-    fake = FakeOpenAI(base_url=f'http://127.0.0.1:{port}/v1')
-    server = uvicorn.Server(uvicorn.Config(_app(fake), host='127.0.0.1', port=port, log_level='warning'))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    try:
+    """Serve the fake on a free loopback port for the duration of the block."""
+    fake = FakeOpenAI(base_url='')
+    with serving(_app(fake)) as root:
+        fake.base_url = f'{root}/v1'
         yield fake
-    finally:
-        server.should_exit = True
-        thread.join(5)

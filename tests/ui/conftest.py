@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
+from nicegui import app
 from nicegui.testing import User
 
 from app import runtime
@@ -21,6 +22,15 @@ def ui_settings_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, sqlite_temp
     monkeypatch.setenv('DATABASE_URL', fresh_sqlite_url(tmp_path, sqlite_template_dir))
     monkeypatch.setenv('REDIS_URL', '')
     monkeypatch.setenv('TAVERN_SECRET_KEY', 'ui-test-secret')
+
+
+@pytest.fixture(autouse=True)
+def restore_lifespan() -> Iterator[None]:
+    """Each test builds the app again, and every router include wraps the lifespan once more; undo that, or the
+    nesting exceeds Python's recursion limit after about fifty tests."""
+    original = app.router.lifespan_context
+    yield
+    app.router.lifespan_context = original
 
 
 @pytest.fixture

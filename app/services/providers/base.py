@@ -42,12 +42,17 @@ class SamplerSettings:
 
 @dataclass
 class GenerationRequest:
-    """What to generate: chat `messages`, or a raw `prompt` for text-completion backends."""
+    """What to generate: chat `messages`, or a raw `prompt` for text-completion backends.
+
+    `context_size` is the window the prompt was built for; backends that size their context per request (Ollama,
+    KoboldCpp) are told it, so they do not cut a prompt that fits.
+    """
 
     model: str
     messages: list[ChatMessage] = field(default_factory=list)
     prompt: str | None = None
     sampler: SamplerSettings = field(default_factory=SamplerSettings)
+    context_size: int | None = None
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from .local_models import discover_models, find_model
 from .local_worker import FINISHED, Job, LlamaWorker, shared_worker
 
 DEFAULT_CONTEXT_SIZE = 2048
+PREFILL_BATCH = 128
 SAMPLER_NAMES = {'temperature': 'temperature', 'top_p': 'top_p', 'top_k': 'top_k', 'min_p': 'min_p',
                  'repetition_penalty': 'repeat_penalty', 'frequency_penalty': 'frequency_penalty',
                  'presence_penalty': 'presence_penalty', 'seed': 'seed'}
@@ -79,6 +80,8 @@ def _generate(request: GenerationRequest, llama: Llama, cancelled: threading.Eve
         raise ContextTooLongError('error.local_model.context_too_long', f'The prompt has {len(tokens)} tokens but the '
                                   f'local model holds {llama.n_ctx()}. Lower the context size or shorten the chat.',
                                   tokens=len(tokens), context=llama.n_ctx())
+    if not prefill(llama, tokens, cancelled):
+        return
     meter = _TokenMeter(cancelled, len(tokens))
     options = sampling_options(request.sampler)
     chunks = llama.create_completion(tokens, stream=True, stop=template_stop + request.sampler.stop,
@@ -89,6 +92,23 @@ def _generate(request: GenerationRequest, llama: Llama, cancelled: threading.Eve
             yield Delta(choice['text'], choice['finish_reason'], len(tokens), meter.generated)
         elif choice['text']:
             yield Delta(choice['text'])
+
+
+def prefill(llama: Llama, tokens: list[int], cancelled: threading.Event) -> bool:
+    """Evaluate all but the prompt's last token in small batches, checking for a stop between them.
+
+    A long prompt takes seconds on a small CPU; done in one call it could not be stopped. What is already in the
+    model's cache from the previous reply (the shared start of the chat) is kept, and llama-cpp's own prefix reuse
+    then finds the evaluated prompt and only decodes the last token. Returns False when stopped.
+    """
+    prompt = tokens[:-1]
+    start = Llama.longest_token_prefix(llama.input_ids[:llama.n_tokens].tolist(), prompt)
+    llama.n_tokens = start
+    for offset in range(start, len(prompt), PREFILL_BATCH):
+        if cancelled.is_set():
+            return False
+        llama.eval(prompt[offset:offset + PREFILL_BATCH])
+    return not cancelled.is_set()
 
 
 def sampling_options(sampler: SamplerSettings) -> dict[str, Any]:

@@ -1,0 +1,63 @@
+"""The kinds of model server a connection can point at, and how to build each one's adapter.
+
+A connection row stores only the kind's id; this table says which adapter speaks to it, where it usually lives,
+whether it needs a key, and whether it takes a text prompt (rendered with an instruct template) rather than chat
+messages. The Connections page and the REST API list these kinds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from ...errors import InvalidInputError
+from .anthropic import AnthropicProvider
+from .base import ChatProvider
+from .gemini import GeminiProvider
+from .koboldcpp import KoboldCppProvider
+from .ollama import OllamaProvider
+from .openai_compatible import OpenAICompatibleProvider
+from .openai_text import OpenAICompatibleTextProvider
+
+AdapterFactory = Callable[..., ChatProvider]
+
+
+@dataclass(frozen=True)
+class ProviderKind:
+    id: str
+    label: str
+    default_base_url: str
+    needs_key: bool
+    text_prompt: bool
+    adapter: AdapterFactory
+
+    def create(self, base_url: str, api_key: str | None, client: httpx.AsyncClient,
+               options: dict[str, Any]) -> ChatProvider:
+        """The adapter for one connection; an empty base URL means the kind's usual address."""
+        return self.adapter(base_url or self.default_base_url, api_key, client=client, options=options)
+
+
+PROVIDER_KINDS: dict[str, ProviderKind] = {kind.id: kind for kind in (
+    ProviderKind('openai', 'OpenAI-compatible (chat)', 'https://api.openai.com/v1', False, False,
+                 OpenAICompatibleProvider),
+    ProviderKind('openai_text', 'OpenAI-compatible (text completion)', 'http://127.0.0.1:8080/v1', False, True,
+                 OpenAICompatibleTextProvider),
+    ProviderKind('anthropic', 'Anthropic Claude', 'https://api.anthropic.com/v1', True, False, AnthropicProvider),
+    ProviderKind('gemini', 'Google Gemini', 'https://generativelanguage.googleapis.com/v1beta', True, False,
+                 GeminiProvider),
+    ProviderKind('koboldcpp', 'KoboldCpp / KoboldAI', 'http://127.0.0.1:5001', False, True, KoboldCppProvider),
+    ProviderKind('ollama', 'Ollama', 'http://127.0.0.1:11434', False, False, OllamaProvider),
+)}
+
+
+def provider_kind(kind_id: str) -> ProviderKind:
+    """The kind with this id, or an error listing the known ones."""
+    try:
+        return PROVIDER_KINDS[kind_id]
+    except KeyError:
+        raise InvalidInputError('error.connection.unknown_kind',
+                                f'Unknown connection kind "{kind_id}"; use one of: {", ".join(PROVIDER_KINDS)}.',
+                                kind=kind_id, known=', '.join(PROVIDER_KINDS)) from None

@@ -1,0 +1,100 @@
+"""OpenAI-style legacy text completions (llama.cpp server, vLLM, KoboldCpp's /v1, OpenRouter, text-generation-webui).
+
+Streams `POST {base}/completions` as Server-Sent Events. Chat messages are rendered into one prompt with the
+connection's instruct template, whose turn-ending strings are added to the stop strings, so base and instruct
+models that only offer text completion can still chat.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+
+from .base import Delta, GenerationRequest, ModelInfo, SamplerSettings
+from .http_errors import json_or_text, raise_for_status, stream_error, transport_errors
+from .instruct_templates import render_prompt
+from .stream_parsing import malformed_error, parse_json_object, sse_data, truncated_error
+
+TIMEOUT = httpx.Timeout(120.0, connect=10.0)
+DEFAULT_TEMPLATE = 'chatml'
+NO_FINISH = (None, '', 'null')
+
+
+class OpenAICompatibleTextProvider:
+    """One text-completion server; `options` may hold `instruct_template` (a name from `TEMPLATE_NAMES`)."""
+
+    def __init__(self, base_url: str, api_key: str | None = None, *, client: httpx.AsyncClient | None = None,
+                 options: dict[str, Any] | None = None) -> None:
+        self.base_url = base_url.strip().rstrip('/')
+        self.headers = {'Authorization': f'Bearer {api_key}'} if api_key else {}
+        self.client = client or httpx.AsyncClient(timeout=TIMEOUT)
+        self.options = options or {}
+
+    async def stream(self, request: GenerationRequest) -> AsyncIterator[Delta]:
+        body = request_body(request, self.options)
+        async with transport_errors(self.base_url), self.client.stream(
+                'POST', f'{self.base_url}/completions', json=body, headers=self.headers) as response:
+            await raise_for_status(response)
+            async for delta in _deltas(sse_data(response)):
+                yield delta
+
+    async def list_models(self) -> list[ModelInfo]:
+        async with transport_errors(self.base_url):
+            response = await self.client.get(f'{self.base_url}/models', headers=self.headers)
+        await raise_for_status(response)
+        listing = json_or_text(response.text)
+        items = listing.get('data') if isinstance(listing, dict) else None
+        if not isinstance(items, list):
+            raise malformed_error()
+        return [ModelInfo(id=item['id'], name=item.get('name') or item['id'],
+                          context_length=item.get('context_length') or item.get('max_model_len')) for item in items]
+
+
+def prompt_and_stop(request: GenerationRequest, options: dict[str, Any]) -> tuple[str, list[str]]:
+    """The text prompt and stop strings: `request.prompt` as given, or the messages in the instruct template."""
+    if request.prompt is not None:
+        return request.prompt, list(request.sampler.stop)
+    rendered = render_prompt(request.messages, options.get('instruct_template') or DEFAULT_TEMPLATE)
+    return rendered.prompt, list(dict.fromkeys([*request.sampler.stop, *rendered.stop]))
+
+
+def request_body(request: GenerationRequest, options: dict[str, Any]) -> dict[str, Any]:
+    """The `/completions` body; `repeat_penalty` repeats `repetition_penalty` under llama.cpp's name."""
+    prompt, stop = prompt_and_stop(request, options)
+    sampler = request.sampler
+    named = {'model': request.model or None, 'prompt': prompt, 'stream': True, 'max_tokens': sampler.max_tokens,
+             **_sampler_fields(sampler), 'stop': stop or None, 'stream_options': {'include_usage': True}}
+    return without_none(named | sampler.extra)
+
+
+def _sampler_fields(sampler: SamplerSettings) -> dict[str, Any]:
+    return {'temperature': sampler.temperature, 'top_p': sampler.top_p, 'top_k': sampler.top_k,
+            'min_p': sampler.min_p, 'repetition_penalty': sampler.repetition_penalty,
+            'repeat_penalty': sampler.repetition_penalty, 'frequency_penalty': sampler.frequency_penalty,
+            'presence_penalty': sampler.presence_penalty, 'seed': sampler.seed}
+
+
+def without_none(fields: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in fields.items() if value is not None}
+
+
+async def _deltas(payloads: AsyncIterator[str]) -> AsyncIterator[Delta]:
+    """Parse the chunks; `[DONE]` ends the reply, and so does the connection closing after a finish reason."""
+    finished = False
+    async for data in payloads:
+        if data == '[DONE]':
+            return
+        chunk = parse_json_object(data)
+        if 'error' in chunk:
+            raise stream_error(chunk)
+        usage = chunk.get('usage') or {}
+        for choice in chunk.get('choices') or [{}]:
+            text = choice.get('text') or ''
+            reason = None if choice.get('finish_reason') in NO_FINISH else choice['finish_reason']
+            finished = finished or reason is not None
+            if text or reason or usage:
+                yield Delta(text, reason, usage.get('prompt_tokens'), usage.get('completion_tokens'))
+    if not finished:
+        raise truncated_error()

@@ -50,7 +50,6 @@ class GenerationPanel:
             stop = ui.textarea(t('generation.stop'), value='\n'.join(current.stop or [])) \
                 .props('autogrow outlined').classes('w-full').mark('generation-stop')
             error = ui.label().classes('text-negative').mark('generation-error')
-            await self._offer_models(model, chat.connection_id)
             connection.on_value_change(lambda e: self._offer_models(model, e.value or None))
 
             async def save() -> None:
@@ -73,6 +72,7 @@ class GenerationPanel:
 
             cancel_save_buttons(self.ctx, dialog, save, save_marker='save-generation')
         dialog.open()
+        await self._offer_models(model, chat.connection_id)
 
     def _number_fields(self, current: GenerationSettings) -> dict[str, ui.number]:
         fields: dict[str, ui.number] = {}

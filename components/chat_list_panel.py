@@ -1,4 +1,5 @@
-"""The chats of one character beside the chat page: start a new chat, search by title, rename, delete."""
+"""The chats of one character beside the chat page: start a new chat, import a SillyTavern chat, search by title,
+rename, export, delete."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from nicegui import ui
 from app.errors import TavernError
 from app.services.chats import ChatSummary
 
+from .chat_file_actions import export_menu, import_button
 from .confirm_dialog import confirm
 from .dialog_buttons import cancel_save_buttons
 from .page_context import PageContext
@@ -21,6 +23,7 @@ class ChatListPanel:
         t = ctx.t
         with ui.column().classes('w-full gap-2'):
             ui.button(t('chat.new_chat'), icon='add', on_click=self.new_chat).classes('w-full').mark('new-chat')
+            import_button(ctx, character_id)
             ui.input(placeholder=t('chat.search_chats'), on_change=self._search).props('dense outlined clearable') \
                 .classes('w-full').mark('chat-search')
             self.rows = ui.column().classes('w-full gap-1').mark('chat-list')
@@ -41,6 +44,7 @@ class ChatListPanel:
                 link.classes('font-bold')
             ui.button(icon='edit', on_click=lambda: self._rename(chat)).props(
                 f'flat dense round aria-label="{t("chat.rename")}"').mark(f'rename-chat-{chat.id}')
+            export_menu(self.ctx, chat.id)
             ui.button(icon='delete', on_click=lambda: self._delete(chat)).props(
                 f'flat dense round aria-label="{t("chat.delete_chat")}"').mark(f'delete-chat-{chat.id}')
 

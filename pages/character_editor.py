@@ -18,6 +18,7 @@ from app.errors import NotFoundError, TavernError
 from app.services.character_card import CharacterFields, CharacterUpdate, fields_of
 from app.services.media import CONTENT_TYPES, FORMATS, avatar_url, sniff_format
 from components.avatar_picker import AvatarPicker
+from components.card_export_menu import card_export_menu
 from components.confirm_dialog import confirm
 from components.greetings_editor import GreetingsEditor
 from components.page_context import PageContext
@@ -87,6 +88,7 @@ class CharacterEditor:
                 ui.button(t('chat.open'), icon='chat',
                           on_click=lambda: ui.navigate.to(f'/characters/{self.character.id}/chat')).props('outline') \
                     .mark('editor-chat')
+                card_export_menu(self.ctx, self.character.id)
             ui.button(t('editor.save'), icon='save', on_click=self.save).mark('editor-save')
 
     def _section(self, title_key: str, names: list[str]) -> None:

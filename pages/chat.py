@@ -235,16 +235,15 @@ class ChatView:
             while True:
                 waits = [due for stream in self.live.values() if (due := stream.due_in()) is not None]
                 done, _ = await asyncio.wait({upcoming}, timeout=min(waits, default=None))
-                if not done:
-                    self._flush()
-                    continue
-                event = upcoming.result()
-                upcoming = asyncio.ensure_future(anext(events))
-                if event.kind == 'message':
-                    await self._delta(event.message_id, event.data)
-                elif event.kind == 'complete':
-                    self._flush()
-                    await self._finished(event.message_id)
+                if done:
+                    event = upcoming.result()
+                    upcoming = asyncio.ensure_future(anext(events))
+                    if event.kind == 'message':
+                        await self._delta(event.message_id, event.data)
+                    elif event.kind == 'complete':
+                        self._flush()
+                        await self._finished(event.message_id)
+                self._flush_due()
         finally:
             upcoming.cancel()
             with contextlib.suppress(Exception):
@@ -288,6 +287,12 @@ class ChatView:
     def _flush(self) -> None:
         for stream in self.live.values():
             stream.flush()
+
+    def _flush_due(self) -> None:
+        """Send what has waited its 150 ms, also while events keep arriving (a page that is behind)."""
+        for stream in self.live.values():
+            if stream.due_in() == 0:
+                stream.flush()
 
     async def _delete(self, message_ids: list[int]) -> None:
         await self.ctx.services.chats.delete_messages(self.ctx.user, self.chat_id, message_ids)

@@ -11,6 +11,7 @@ from nicegui import ui
 
 from app.errors import TavernError
 from app.services.characters import CharacterQuery, CharacterSummary
+from components.card_import_dialog import CardImportDialog
 from components.character_tile import character_tile
 from components.debouncer import Debouncer
 from components.page_context import PageContext
@@ -46,6 +47,9 @@ class LibraryView:
         with ui.row().classes('w-full items-center gap-2'):
             ui.label(t('library.title')).classes('text-2xl font-bold')
             ui.space()
+            importer = CardImportDialog(self.ctx, self.reload)
+            ui.button(t('card_import.button'), icon='upload_file', on_click=importer.open).props('outline') \
+                .mark('import-characters')
             ui.button(t('library.new'), icon='add', on_click=lambda: ui.navigate.to('/characters/new')) \
                 .mark('new-character')
         self.controls = ui.column().classes('w-full gap-2')

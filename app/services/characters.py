@@ -20,6 +20,7 @@ from ..db.database import Database
 from ..db.models import Character, CharacterTag, Chat, User
 from ..db.types import utcnow
 from ..errors import NotFoundError
+from .card_formats.content_hash import content_hash
 from .character_card import CharacterFields, CharacterUpdate, apply_update, fields_of, new_card
 from .media import MediaStore, thumbnail_url
 from .ownership import load_owned
@@ -148,6 +149,18 @@ class CharacterService:
         digest = await self.media.store_avatar((SAMPLES_DIR / f'{slug}.png').read_bytes())
         return await self._insert(owner, card, digest)
 
+    async def import_card(self, owner: User, card: dict[str, Any], avatar_hash: str | None = None) -> Character:
+        """Add a card read from a file (already a canonical V3 document), with its stored picture if it had one."""
+        return await self._insert(owner, card, avatar_hash)
+
+    async def find_by_content(self, owner: User, digest: str) -> Character | None:
+        """One of the owner's characters whose card content has this hash (see `content_hash`), if any."""
+        statement = (select(Character).where(col(Character.owner_id) == owner.id,
+                                             col(Character.content_hash) == digest)
+                     .order_by(col(Character.created_at)).limit(1))
+        async with self.db.session() as session:
+            return (await session.exec(statement)).first()
+
     async def _insert(self, owner: User, card: dict[str, Any], avatar_hash: str | None = None) -> Character:
         character = Character(owner_id=owner.id, name='', card=card, avatar_hash=avatar_hash)
         _sync_columns(character)
@@ -185,6 +198,7 @@ def _sync_columns(character: Character) -> None:
     fields = fields_of(character.card)
     character.name = fields.name
     character.creator = fields.creator
+    character.content_hash = content_hash(character.card)
 
 
 def _tag_rows(character: Character) -> list[CharacterTag]:

@@ -256,7 +256,7 @@ class ChatService:
                                                              col(Message.seq) <= up_to_seq)
                                        .order_by(col(Message.seq)))).all()
             chat = Chat(owner_id=owner.id, character_id=source.character_id, persona_id=source.persona_id,
-                        connection_id=source.connection_id, settings=dict(source.settings),
+                        connection_id=source.connection_id, settings=dict(source.settings), meta=dict(source.meta),
                         title=f'{source.title} (branch)'[:200], message_count=len(rows))
             session.add(chat)
             await session.flush()

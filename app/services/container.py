@@ -11,7 +11,10 @@ from ..db.database import Database
 from ..infra.key_value import KeyValueStore, create_key_value_store
 from ..security.secret_box import SecretBox
 from .accounts import AccountService
+from .card_export import CardExportService
+from .card_import import CardImportService
 from .characters import CharacterService
+from .chat_files import ChatExportService, ChatImportService
 from .chats import ChatService
 from .connections import ConnectionService
 from .generation import GenerationService
@@ -36,7 +39,11 @@ class Services:
     sessions: SessionService
     media: MediaStore
     characters: CharacterService
+    card_import: CardImportService
+    card_export: CardExportService
     chats: ChatService
+    chat_import: ChatImportService
+    chat_export: ChatExportService
     connections: ConnectionService
     personas: PersonaService
     streams: GenerationStreams
@@ -56,7 +63,9 @@ def build_services(settings: Settings) -> Services:
     kv = create_key_value_store(settings.redis_url)
     instance = InstanceSettingsService(db, settings)
     secret_box = SecretBox(settings.secret_key)
-    http = httpx.AsyncClient(timeout=PROVIDER_TIMEOUT)
+    # Every running reply holds one upstream connection; httpx's default pool of 100 would queue the rest.
+    limits = httpx.Limits(max_connections=settings.replies_per_instance + 16, max_keepalive_connections=32)
+    http = httpx.AsyncClient(timeout=PROVIDER_TIMEOUT, limits=limits)
     streams = create_generation_streams(settings.redis_url)
     media = MediaStore(settings.media_dir, settings.max_avatar_bytes, settings.max_avatar_pixels)
     chats = ChatService(db)
@@ -77,7 +86,11 @@ def build_services(settings: Settings) -> Services:
         sessions=SessionService(db, kv, settings.session_days),
         media=media,
         characters=characters,
+        card_import=CardImportService(characters, media),
+        card_export=CardExportService(characters, media),
         chats=chats,
+        chat_import=ChatImportService(db),
+        chat_export=ChatExportService(db, personas),
         connections=connections,
         personas=personas,
         streams=streams,

@@ -210,12 +210,15 @@ class GenerationService:
 
     async def _prepare(self, owner: User, chat: Chat, history: list[Message],
                        final_instruction: str = '') -> tuple[ReplyTarget, GenerationRequest, int]:
-        """Resolve the backend and build the prompt; returns the target, the request and the prompt's tokens."""
+        """Resolve the backend and build the prompt; returns the target, the request and the prompt's tokens.
+
+        Messages with the role `system` are SillyTavern's hidden messages (`is_system`): kept in the chat, not sent.
+        """
         target = await self.resolve(owner, chat)
         character = await self.characters.get(owner, chat.character_id)
         persona = await self.personas(owner, chat)
         prompt = build_prompt(fields_of(character.card), persona,
-                              [HistoryMessage(m.role, m.content, m.name) for m in history],
+                              [HistoryMessage(m.role, m.content, m.name) for m in history if m.role != 'system'],
                               context_size=target.context_size, max_new_tokens=target.sampler.max_tokens,
                               count_tokens=target.count_tokens, final_instruction=final_instruction)
         request = GenerationRequest(model=target.model, messages=prompt.messages, sampler=target.sampler,

@@ -174,3 +174,13 @@ async def test_the_chats_persona_speaks_in_the_prompt(services: Services, fake_o
     assert {'role': 'assistant', 'content': 'Hi Deckhand Ro.', 'name': 'Mira'} in sent
     await services.personas.delete(alice, sailor.id)
     assert (await services.personas.for_chat(alice, await services.chats.get(alice, chat.id))).name == 'Captain Vale'
+
+
+async def test_hidden_system_messages_stay_out_of_the_prompt(services: Services, fake_openai: FakeOpenAI) -> None:
+    alice, chat = await _setup(services, fake_openai)
+    await services.chats.append(alice, chat.id, NewMessage(role='system', content='Secret note to self'))
+    await services.chats.append(alice, chat.id, _user('Hello?'))
+    await services.generation.reply(alice, chat.id)
+    await services.generation.wait(chat.id)
+    sent = [m['content'] for m in fake_openai.requests[-1]['messages']]
+    assert 'Hello?' in sent and 'Secret note to self' not in sent

@@ -17,6 +17,7 @@ class Character(SQLModel, table=True):
     creator: str = Field(default='', index=True, max_length=200)
     card: dict[str, Any] = Field(default_factory=dict, sa_type=PortableJSON)
     avatar_hash: str | None = Field(default=None, max_length=64)
+    content_hash: str | None = Field(default=None, index=True, max_length=64)
     favorite: bool = False
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime, index=True)

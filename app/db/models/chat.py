@@ -23,6 +23,7 @@ class Chat(SQLModel, table=True):
         sa_column=fk_column('provider_connection.id', index=False, nullable=True, ondelete='SET NULL'))
     title: str = Field(default='', max_length=200)
     settings: dict[str, Any] = Field(default_factory=dict, sa_type=PortableJSON)
+    meta: dict[str, Any] = Field(default_factory=dict, sa_type=PortableJSON)  # SillyTavern chat_metadata, header
     message_count: int = 0
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime, index=True)

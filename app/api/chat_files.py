@@ -1,0 +1,67 @@
+"""`/api/v1/chats/import` and `/api/v1/chats/{id}/export`: SillyTavern chat files in and out over REST.
+
+The upload is parsed by hand (not with FastAPI's `UploadFile` parameter) so an oversized body is refused from its
+declared length before the multipart parser spools it; the OpenAPI schema still documents the multipart form.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from starlette.datastructures import UploadFile
+
+from ..errors import InvalidInputError
+from ..services.chat_files import ChatFileLimits, ExportFormat
+from ..services.chats import ChatSummary
+from .deps import CurrentUser, ServicesDep
+from .downloads import download_response
+
+router = APIRouter(prefix='/api/v1/chats', tags=['chats'])
+FORM_OVERHEAD = 64 * 1024
+IMPORT_BODY = {'requestBody': {'required': True, 'content': {'multipart/form-data': {'schema': {
+    'type': 'object', 'required': ['file'], 'properties': {
+        'file': {'type': 'string', 'format': 'binary', 'description': 'A SillyTavern chat file (.jsonl).'},
+        'character_id': {'type': 'string', 'description': 'The character to attach the chat to. Without it, the '
+                                                          "file header's character_name picks yours by name."}}}}}}}
+EXPORT_RESPONSES = {200: {'description': 'The chat file, as an attachment.', 'content': {
+    'application/jsonl': {'schema': {'type': 'string'}}, 'text/markdown': {'schema': {'type': 'string'}},
+    'text/plain': {'schema': {'type': 'string'}}}}}
+
+
+@router.post('/import', response_model=ChatSummary, status_code=201, openapi_extra=IMPORT_BODY)
+async def import_chat(request: Request, user: CurrentUser, services: ServicesDep) -> ChatSummary:
+    """Import a SillyTavern chat (.jsonl, solo or group, with or without header) as a new chat.
+
+    Send `multipart/form-data` with `file` and optionally `character_id`. Files over the size limit get 413;
+    malformed files get 422 with the line number; a file whose header names no single character of yours (or a
+    headerless group chat) needs `character_id`.
+    """
+    limits = services.chat_import.limits
+    _check_declared_size(request, limits)
+    async with request.form(max_files=1, max_fields=4) as form:
+        upload, character_id = form.get('file'), form.get('character_id')
+        if not isinstance(upload, UploadFile):
+            raise InvalidInputError('error.chat_file.missing', 'Attach the chat file as the "file" form field.')
+        if (upload.size or 0) > limits.max_bytes:
+            raise limits.too_large()
+        data = await upload.read()
+    chat = await services.chat_import.import_jsonl(user, data, upload.filename or '',
+                                                   str(character_id) if character_id else None)
+    return ChatSummary.model_validate(chat, from_attributes=True)
+
+
+@router.get('/{chat_id}/export', response_class=Response, responses=EXPORT_RESPONSES)
+async def export_chat(chat_id: str, user: CurrentUser, services: ServicesDep,
+                      fmt: Annotated[ExportFormat, Query(alias='format')] = 'jsonl') -> Response:
+    """Download the chat: `jsonl` (SillyTavern, re-importable), `md` (Markdown) or `txt` (plain text)."""
+    exported = await services.chat_export.export(user, chat_id, fmt)
+    return download_response(exported)
+
+
+def _check_declared_size(request: Request, limits: ChatFileLimits) -> None:
+    declared = request.headers.get('content-length', '')
+    if declared.isdigit() and int(declared) > limits.max_bytes + FORM_OVERHEAD:
+        raise limits.too_large()
+

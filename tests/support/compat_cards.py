@@ -4,9 +4,9 @@ in ../shared/compat/community/SOURCES.md (and, for SillyTavern's own Seraphina, 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
-COMPAT_DIR = Path(__file__).parents[2].parent / 'shared' / 'compat'
+from .compat import COMPAT_DIR
+
 CARD_DIRS = ('community/cards-png', 'community/cards-json', 'community/charx')
 SERAPHINA = 'sillytavern/default_Seraphina.png'
 

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-CHATS_DIR = Path(__file__).parents[2].parent / 'shared' / 'compat' / 'community' / 'chats'
+from .compat import COMPAT_DIR
+
+CHATS_DIR = COMPAT_DIR / 'community' / 'chats'
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,7 @@ def test_swipe_edit_and_delete(page: Page, live_server: str, fake_openai: FakeOp
     expect(page.get_by_text('Question one, edited')).to_be_visible()
 
     page.locator('.q-card', has_text='Question one, edited').get_by_role('button', name='Delete').click()
-    page.get_by_role('button', name='Delete').last.click()
+    page.locator('.q-dialog').get_by_role('button', name='Delete', exact=True).click()
     expect(page.get_by_text('Question one, edited')).to_have_count(0)
     page.reload()
     expect(page.get_by_text('First answer.')).to_be_visible()
@@ -72,7 +72,7 @@ def test_continue_settings_and_bulk_delete(page: Page, live_server: str, fake_op
     page.get_by_role('checkbox', name='Select this message').nth(2).click()
     expect(page.get_by_text('2 selected')).to_be_visible()
     page.get_by_role('button', name='Delete selected').click()
-    page.get_by_role('button', name='Delete').last.click()
+    page.locator('.q-dialog').get_by_role('button', name='Delete', exact=True).click()
     expect(page.get_by_text('Aye.')).to_have_count(0)
     page.reload()
     expect(page.get_by_text('Ahoy! Welcome aboard.')).to_be_visible()

@@ -21,7 +21,7 @@ from ..db.models import ProviderConnection, User
 from ..db.types import utcnow
 from ..infra.key_value import KeyValueStore
 from ..security.secret_box import SecretBox, mask_secret
-from .ownership import load_owned
+from .ownership import clear_default, load_owned
 from .providers.base import ChatProvider, ProviderError
 from .providers.kinds import PROVIDER_KINDS, provider_kind
 
@@ -95,7 +95,7 @@ class ConnectionService:
                                  is_default=fields.is_default)
         async with self.db.session() as session:
             if fields.is_default:
-                await self._clear_default(session, owner)
+                await clear_default(session, ProviderConnection, owner)
             session.add(row)
             await session.commit()
         return self.read(row)
@@ -133,7 +133,7 @@ class ConnectionService:
             if update.settings is not None:
                 row.settings = update.settings
             if update.is_default:
-                await self._clear_default(session, owner)
+                await clear_default(session, ProviderConnection, owner)
             if update.is_default is not None:
                 row.is_default = update.is_default
             row.updated_at = utcnow()
@@ -191,14 +191,6 @@ class ConnectionService:
     async def _load(session: Any, owner: User, connection_id: str) -> ProviderConnection:
         return await load_owned(session, ProviderConnection, connection_id, owner, code='error.connection.not_found',
                                 message='No such connection.')
-
-    @staticmethod
-    async def _clear_default(session: Any, owner: User) -> None:
-        rows = await session.exec(select(ProviderConnection).where(col(ProviderConnection.owner_id) == owner.id,
-                                                                   col(ProviderConnection.is_default).is_(True)))
-        for row in rows.all():
-            row.is_default = False
-            session.add(row)
 
 
 def _known_kind(value: str) -> str:

@@ -19,7 +19,7 @@ from ..db.database import Database
 from ..db.models import Chat, Persona, User
 from ..db.types import utcnow
 from .media import MediaStore, avatar_url, thumbnail_url
-from .ownership import load_owned
+from .ownership import clear_default, load_owned
 from .prompt_builder import Persona as PromptPersona
 
 MAX_DESCRIPTION = 20_000
@@ -68,7 +68,7 @@ class PersonaService:
                           is_default=fields.is_default)
         async with self.db.session() as session:
             if fields.is_default:
-                await _clear_default(session, owner)
+                await clear_default(session, Persona, owner)
             session.add(persona)
             await session.commit()
             return persona
@@ -108,7 +108,7 @@ class PersonaService:
             if update.description is not None:
                 persona.description = update.description
             if update.is_default:
-                await _clear_default(session, owner)
+                await clear_default(session, Persona, owner)
             if update.is_default is not None:
                 persona.is_default = update.is_default
             persona.updated_at = utcnow()
@@ -138,11 +138,3 @@ class PersonaService:
 async def _load(session: AsyncSession, owner: User, persona_id: str) -> Persona:
     return await load_owned(session, Persona, persona_id, owner, code='error.persona.not_found',
                             message='No such persona.')
-
-
-async def _clear_default(session: AsyncSession, owner: User) -> None:
-    rows = await session.exec(select(Persona).where(col(Persona.owner_id) == owner.id,
-                                                    col(Persona.is_default).is_(True)))
-    for row in rows.all():
-        row.is_default = False
-        session.add(row)

@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 
 from .base import Delta, GenerationRequest, ModelInfo
-from .http_errors import raise_for_status, stream_error, transport_errors
-from .stream_parsing import body_lines, parse_json_object, truncated_error
+from .http_errors import json_or_text, raise_for_status, stream_error, transport_errors
+from .stream_parsing import body_lines, malformed_error, parse_json_object, truncated_error
 
 TIMEOUT = httpx.Timeout(120.0, connect=10.0)
 
@@ -34,11 +34,20 @@ class OpenAICompatibleProvider:
                 yield delta
 
     async def list_models(self) -> list[ModelInfo]:
-        async with transport_errors(self.base_url):
-            response = await self.client.get(f'{self.base_url}/models', headers=self.headers)
-        await raise_for_status(response)
-        return [ModelInfo(id=item['id'], name=item.get('name', item['id']), context_length=item.get('context_length'))
-                for item in response.json().get('data', [])]
+        return await list_openai_models(self.client, self.base_url, self.headers)
+
+
+async def list_openai_models(client: httpx.AsyncClient, base_url: str, headers: dict[str, str]) -> list[ModelInfo]:
+    """`GET {base}/models` in OpenAI's list format (vLLM's `max_model_len` counts as the context length)."""
+    async with transport_errors(base_url):
+        response = await client.get(f'{base_url}/models', headers=headers)
+    await raise_for_status(response)
+    listing = json_or_text(response.text)
+    items = listing.get('data') if isinstance(listing, dict) else None
+    if not isinstance(items, list):
+        raise malformed_error()
+    return [ModelInfo(id=item['id'], name=item.get('name') or item['id'],
+                      context_length=item.get('context_length') or item.get('max_model_len')) for item in items]
 
 
 def _request_body(request: GenerationRequest) -> dict[str, Any]:

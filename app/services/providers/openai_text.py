@@ -13,9 +13,10 @@ from typing import Any
 import httpx
 
 from .base import Delta, GenerationRequest, ModelInfo, SamplerSettings
-from .http_errors import json_or_text, raise_for_status, stream_error, transport_errors
+from .http_errors import raise_for_status, stream_error, transport_errors
 from .instruct_templates import render_prompt
-from .stream_parsing import malformed_error, parse_json_object, sse_data, truncated_error
+from .openai_compatible import list_openai_models
+from .stream_parsing import parse_json_object, sse_data, truncated_error
 
 TIMEOUT = httpx.Timeout(120.0, connect=10.0)
 DEFAULT_TEMPLATE = 'chatml'
@@ -41,15 +42,7 @@ class OpenAICompatibleTextProvider:
                 yield delta
 
     async def list_models(self) -> list[ModelInfo]:
-        async with transport_errors(self.base_url):
-            response = await self.client.get(f'{self.base_url}/models', headers=self.headers)
-        await raise_for_status(response)
-        listing = json_or_text(response.text)
-        items = listing.get('data') if isinstance(listing, dict) else None
-        if not isinstance(items, list):
-            raise malformed_error()
-        return [ModelInfo(id=item['id'], name=item.get('name') or item['id'],
-                          context_length=item.get('context_length') or item.get('max_model_len')) for item in items]
+        return await list_openai_models(self.client, self.base_url, self.headers)
 
 
 def prompt_and_stop(request: GenerationRequest, options: dict[str, Any]) -> tuple[str, list[str]]:

@@ -1,4 +1,4 @@
-"""The `tavern` command: serve, migrate, create-admin."""
+"""The `tavern` command: serve, migrate, create-admin, import-sillytavern."""
 
 from __future__ import annotations
 
@@ -46,6 +46,16 @@ def _parser() -> argparse.ArgumentParser:
     admin = _command(commands, 'create-admin', 'Create an administrator account.', _create_admin)
     admin.add_argument('--username', required=True, help='handle of the new administrator')
     admin.add_argument('--password-file', type=Path, help='read the password from this file (else prompt)')
+
+    migration = _command(commands, 'import-sillytavern', 'Import a SillyTavern folder or zip into an account: '
+                         'characters, chats, group chats, lorebooks, presets and personas. Items already there are '
+                         'skipped; the exit code is 0 even when some items fail (the report lists them), and 2 when '
+                         'PATH holds no SillyTavern data.', _import_sillytavern)
+    migration.add_argument('path', type=Path, metavar='PATH',
+                           help='a SillyTavern user folder (data/<user>/), the older public/ folder, the SillyTavern '
+                                'folder holding one of them, or a zip of any of these')
+    migration.add_argument('--user', metavar='HANDLE',
+                           help='account to import into (default: the administrator, when the server has exactly one)')
     return parser
 
 
@@ -96,6 +106,12 @@ def _create_admin(settings: Settings, args: argparse.Namespace) -> None:
             await services.close()
 
     asyncio.run(create())
+
+
+def _import_sillytavern(settings: Settings, args: argparse.Namespace) -> int:
+    from .services.sillytavern_migration.command import import_sillytavern
+
+    return import_sillytavern(settings, args.path, args.user)
 
 
 if __name__ == '__main__':

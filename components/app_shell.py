@@ -16,7 +16,10 @@ from .page_context import PageContext
 NAV_ITEMS: list[tuple[str, str, str, bool]] = [
     # (path, i18n key, icon, admin only)
     ('/', 'nav.library', 'people', False),
+    ('/chats', 'nav.chats', 'forum', False),
     ('/personas', 'nav.personas', 'face', False),
+    ('/lorebooks', 'nav.lorebooks', 'menu_book', False),
+    ('/presets', 'nav.presets', 'tune', False),
     ('/connections', 'nav.connections', 'hub', False),
     ('/settings', 'nav.settings', 'settings', False),
     ('/admin', 'nav.admin', 'admin_panel_settings', True),
@@ -39,7 +42,8 @@ def app_shell(ctx: PageContext) -> Iterator[None]:
         ui.link(ctx.t('app.name'), '/').classes('text-lg font-bold text-white no-underline mr-4')
         with ui.row().classes('gap-1 max-lg:hidden'):
             for path, key, icon, _ in items:
-                ui.button(ctx.t(key), icon=icon, on_click=lambda p=path: ui.navigate.to(p)).props('flat color=white')
+                ui.button(ctx.t(key), icon=icon, on_click=lambda p=path: ui.navigate.to(p)) \
+                    .props('flat dense no-caps color=white').classes('px-2')
         ui.space()
         _locale_switch(ctx)
         ui.button(icon='dark_mode', on_click=lambda: _toggle_theme(ctx, dark)) \

@@ -1,5 +1,6 @@
-"""Chat files in the chat list panel: an "Import chat" button (a SillyTavern .jsonl into the current character) and
-a per-chat Export menu (JSONL, Markdown, text) that downloads through the REST export route."""
+"""Chat files in the chat list panel: an "Import chat" button (a SillyTavern or Chub .jsonl, or a CAI Tools,
+oobabooga, Agnai, KoboldAI Lite or RisuAI .json, into the current character) and a per-chat Export menu (JSONL,
+Markdown, text) that downloads through the REST export route."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from app.services.chat_files import EXPORT_FORMATS
 
 from .page_context import PageContext
 
-ACCEPTED = '.jsonl,application/jsonl,application/x-ndjson'
+ACCEPTED = '.jsonl,.json,application/jsonl,application/x-ndjson,application/json'
 
 
 def export_url(chat_id: str, fmt: str) -> str:
@@ -35,7 +36,7 @@ def import_button(ctx: PageContext, character_id: str) -> None:
 
 
 class ImportDialog:
-    """Upload one .jsonl; on success the new chat opens, on failure the reason shows under the uploader."""
+    """Upload one chat file; on success the (first) new chat opens, on failure the reason shows under the uploader."""
 
     def __init__(self, ctx: PageContext, character_id: str) -> None:
         self.ctx = ctx
@@ -43,9 +44,10 @@ class ImportDialog:
         limits = ctx.services.chat_import.limits
         t = ctx.t
         with ui.dialog() as self.dialog, ui.card().classes('w-full max-w-md'):
-            ui.label(t('chat_files.import_title')).classes('text-lg font-bold')
-            ui.label(t('chat_files.import_hint', limit=limits.max_megabytes)).classes('text-sm opacity-70')
-            self.upload = ui.upload(label=t('chat_files.choose_file'), auto_upload=True, max_file_size=limits.max_bytes,
+            ui.label(t('chat_formats.import_title')).classes('text-lg font-bold')
+            ui.label(t('chat_formats.import_hint', limit=limits.max_megabytes)).classes('text-sm opacity-70')
+            self.upload = ui.upload(label=t('chat_formats.choose_file'), auto_upload=True,
+                                    max_file_size=limits.max_bytes,
                                     on_upload=self._received, on_rejected=self._rejected) \
                 .props(f'accept="{ACCEPTED}" flat bordered').classes('w-full').mark('chat-import-upload')
             self.error = ui.label().classes('text-negative text-sm').mark('chat-import-error')
@@ -62,15 +64,18 @@ class ImportDialog:
         try:
             if event.file.size() > limits.max_bytes:
                 raise limits.too_large()
-            chat = await self.ctx.services.chat_import.import_jsonl(self.ctx.user, await event.file.read(),
+            chats = await self.ctx.services.chat_import.import_file(self.ctx.user, await event.file.read(),
                                                                     event.file.name, self.character_id)
         except TavernError as failure:
             self.error.text = self.ctx.error_text(failure)
             self.upload.reset()
             return
         self.dialog.close()
-        ui.notify(self.ctx.t('chat_files.imported', count=chat.message_count), type='positive')
-        ui.navigate.to(f'/chat/{chat.id}')
+        count = sum(chat.message_count for chat in chats)
+        notice = self.ctx.t('chat_formats.imported_chats', chats=len(chats), count=count) if len(chats) > 1 \
+            else self.ctx.t('chat_files.imported', count=count)
+        ui.notify(notice, type='positive')
+        ui.navigate.to(f'/chat/{chats[0].id}')
 
     def _rejected(self) -> None:
         self.error.text = self.ctx.t('error.chat_file.too_large',

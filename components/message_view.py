@@ -8,9 +8,11 @@ from typing import Any, Literal, Protocol
 from nicegui import ui
 
 from app.db.models import Message
-from app.services.prompt_builder import substitute
+from app.services.chats import BOOKMARK_KEY
+from app.services.name_macros import substitute
 
 from .page_context import PageContext
+from .prompt_preview_dialog import fired_entries_list
 from .streaming_text import StreamingText
 
 
@@ -24,6 +26,10 @@ class MessageActions(Protocol):
     async def delete(self, message: Message) -> None: ...
 
     async def branch(self, message: Message) -> None: ...
+
+    async def bookmark(self, message: Message) -> None: ...
+
+    async def checkpoint(self, message: Message) -> None: ...
 
     def select(self, message: Message, selected: bool) -> None: ...
 
@@ -65,9 +71,15 @@ class MessageView:
                 ui.markdown(substitute(message.content, self.char, self.user)).classes('w-full').mark('message-text')
             if message.error:
                 ui.label(message.error).classes('text-negative text-sm').mark('message-error')
-            if message.meta.get('completion_tokens'):
-                ui.label(t('chat.tokens', prompt=message.meta.get('prompt_tokens', 0),
-                           reply=message.meta['completion_tokens'])).classes('text-xs opacity-60')
+            if message.meta.get('completion_tokens') or message.meta.get('world_info'):
+                with ui.row().classes('items-center gap-2'):
+                    if message.meta.get('completion_tokens'):
+                        ui.label(t('chat.tokens', prompt=message.meta.get('prompt_tokens', 0),
+                                   reply=message.meta['completion_tokens'])).classes('text-xs opacity-60')
+                    if message.meta.get('world_info'):
+                        ui.button(t('chat.world_info_fired') + f' ({len(message.meta["world_info"])})',
+                                  on_click=self._show_world_info).props('flat dense no-caps size=sm') \
+                            .mark(f'world-info-{message.seq}')
 
     def _actions(self) -> None:
         message = self.message
@@ -82,6 +94,12 @@ class MessageView:
             self._icon_button('content_copy', 'chat.copy', f'copy-message-{message.seq}', self._copy)
             self._icon_button('call_split', 'chat.branch', f'branch-message-{message.seq}',
                               lambda: self.actions.branch(message))
+            bookmarked = BOOKMARK_KEY in message.meta
+            self._icon_button('bookmark' if bookmarked else 'bookmark_border',
+                              'bookmark.remove' if bookmarked else 'bookmark.add', f'bookmark-message-{message.seq}',
+                              lambda: self.actions.bookmark(message))
+            self._icon_button('flag', 'bookmark.create_checkpoint', f'checkpoint-message-{message.seq}',
+                              lambda: self.actions.checkpoint(message))
             self._icon_button('edit', 'chat.edit', f'edit-message-{message.seq}', self._edit)
             self._icon_button('delete', 'chat.delete', f'delete-message-{message.seq}',
                               lambda: self.actions.delete(message))
@@ -91,6 +109,14 @@ class MessageView:
         label = self.ctx.t(label_key)
         ui.button(icon=icon, on_click=on_click).props(f'flat dense round aria-label="{label}"').mark(marker) \
             .tooltip(label)
+
+    def _show_world_info(self) -> None:
+        """Which lorebook entries went into this reply's prompt, and why each fired."""
+        with ui.dialog() as dialog, ui.card().classes('w-full max-w-lg').mark('world-info-fired'):
+            ui.label(self.ctx.t('chat.world_info_fired')).classes('text-lg font-bold')
+            fired_entries_list(self.ctx, self.message.meta.get('world_info') or [])
+            ui.button(self.ctx.t('common.close'), on_click=dialog.close).props('flat').classes('self-end')
+        dialog.open()
 
     def _copy(self) -> None:
         ui.clipboard.write(substitute(self.message.content, self.char, self.user))

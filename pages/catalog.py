@@ -1,3 +1,17 @@
 """Imports every page module so their `@page` declarations are recorded."""
 
-from . import admin, auth, character_editor, chat, connections, library, personas, settings  # noqa: F401
+from . import (  # noqa: F401
+    admin,
+    auth,
+    character_editor,
+    chat,
+    chats,
+    connections,
+    library,
+    lorebook_editor,
+    lorebooks,
+    migration,
+    personas,
+    presets,
+    settings,
+)

@@ -19,8 +19,10 @@ from app.services.character_card import CharacterFields, CharacterUpdate, fields
 from app.services.media import CONTENT_TYPES, FORMATS, avatar_url, sniff_format
 from components.avatar_picker import AvatarPicker
 from components.card_export_menu import card_export_menu
+from components.character_notes_editor import character_notes_editor
 from components.confirm_dialog import confirm
 from components.greetings_editor import GreetingsEditor
+from components.lorebook_pickers import character_lorebooks
 from components.page_context import PageContext
 from components.unsaved_changes import UnsavedChangesGuard
 
@@ -50,6 +52,8 @@ async def character_editor_page(ctx: PageContext, character_id: str, avatar_refu
         _not_found(ctx)
         return
     editor = CharacterEditor(ctx, character)
+    await character_lorebooks(ctx, character.id)
+    await character_notes_editor(ctx, character.id)
     if avatar_refused:
         editor.avatar.show_error(ctx.t('editor.avatar.refused_after_create'))
 

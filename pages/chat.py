@@ -17,19 +17,27 @@ from fastapi.responses import RedirectResponse
 from nicegui import background_tasks, ui
 
 from app.db.models import Message
+from app.db.types import utcnow
 from app.errors import NotFoundError, TavernError
 from app.services.character_card import fields_of
+from app.services.chats import BOOKMARK_KEY
+from components.authors_note_dialog import open_authors_note
+from components.bookmark_panel import BookmarkPanel, checkpoint_dialog
 from components.chat_list_panel import ChatListPanel
+from components.chat_tree_panel import ChatTreePanel
 from components.confirm_dialog import confirm
 from components.debouncer import Debouncer
 from components.generation_panel import GenerationPanel
+from components.lorebook_pickers import chat_lorebook
 from components.message_view import MessageView
 from components.page_context import PageContext
+from components.prompt_preview_dialog import open_prompt_preview
 from components.streaming_text import StreamingText
 
 from .registry import page
 
 WINDOW = 30
+REVEALED_STYLE = 'outline: 2px solid var(--q-primary)'
 
 
 @page('/characters/{character_id}/chat', title_key='chat.title')
@@ -46,7 +54,8 @@ async def character_chat_page(ctx: PageContext, character_id: str) -> RedirectRe
 
 
 @page('/chat/{chat_id}', title_key='chat.title')
-async def chat_page(ctx: PageContext, chat_id: str) -> None:
+async def chat_page(ctx: PageContext, chat_id: str, message: int | None = None) -> None:
+    """The chat; `?message=<id>` opens it scrolled to that message (from search results and bookmarks)."""
     try:
         chat = await ctx.services.chats.get(ctx.user, chat_id)
         character = await ctx.services.characters.get(ctx.user, chat.character_id)
@@ -59,8 +68,12 @@ async def chat_page(ctx: PageContext, chat_id: str) -> None:
     await view.build()
     with ui.context.client.content, ui.right_drawer(value=False, fixed=False).props('bordered') as drawer:
         panel = ChatListPanel(ctx, chat.character_id, chat_id)
-    await panel.refresh()
+        view.side_panels = [panel, BookmarkPanel(ctx, chat_id, view.reveal), ChatTreePanel(ctx, chat_id)]
+        await chat_lorebook(ctx, chat_id)
+    await view.refresh_side_panels()
     view.chats_button.on_click(drawer.toggle)
+    if message is not None:
+        await view.reveal(message)
 
 
 class ChatView:
@@ -73,6 +86,8 @@ class ChatView:
         self.live: dict[int, StreamingText] = {}
         self.selected: set[int] = set()
         self.oldest_seq: int | None = None
+        self.side_panels: list[ChatListPanel | BookmarkPanel | ChatTreePanel] = []
+        self.revealed: MessageView | None = None
         self.token_counter = Debouncer(0.5, self.count_prompt_tokens)
 
     async def build(self) -> None:
@@ -108,6 +123,11 @@ class ChatView:
                 ui.menu_item(t('chat.impersonate'), on_click=self.impersonate).mark('impersonate')
                 ui.menu_item(t('chat.select_messages'), on_click=lambda: self._set_selecting(True)) \
                     .mark('select-messages')
+                ui.separator()
+                ui.menu_item(t('chat.authors_note'), on_click=lambda: open_authors_note(self.ctx, self.chat_id)) \
+                    .mark('authors-note-open')
+                ui.menu_item(t('chat.prompt_preview'), on_click=lambda: open_prompt_preview(self.ctx, self.chat_id)) \
+                    .mark('prompt-preview-open')
             self.input = ui.textarea(placeholder=t('chat.placeholder'), on_change=self.token_counter.trigger) \
                 .props('autogrow outlined dense').classes('grow').mark('chat-input')
             self.input.on('keydown.enter.exact.prevent', self.send)
@@ -190,6 +210,49 @@ class ChatView:
         """Start a new chat holding the messages up to this one, and open it."""
         chat = await self.ctx.services.chats.branch(self.ctx.user, self.chat_id, message.seq)
         ui.navigate.to(f'/chat/{chat.id}')
+
+    async def bookmark(self, message: Message) -> None:
+        """Bookmark the message, or remove its bookmark."""
+        label = None if BOOKMARK_KEY in message.meta else ''
+        self._replace(await self.ctx.services.chats.set_bookmark(self.ctx.user, message.id, label))
+        await self.refresh_side_panels()
+
+    async def checkpoint(self, message: Message) -> None:
+        """Ask for a name, then save the chat up to this message as a checkpoint (a named branch) and stay here."""
+        async def create(name: str) -> None:
+            chat = await self.ctx.services.chat_tree.create_checkpoint(self.ctx.user, self.chat_id, message.seq, name)
+            self._replace(await self.ctx.services.chats.message(self.ctx.user, message.id))
+            ui.notify(self.ctx.t('bookmark.checkpoint_created', name=chat.title), type='positive')
+            await self.refresh_side_panels()
+
+        await checkpoint_dialog(self.ctx, self.ctx.t('bookmark.checkpoint_default', number=message.seq + 1,
+                                                     time=f'{utcnow():%Y-%m-%d %H:%M}'), create)
+
+    async def reveal(self, message_id: int) -> None:
+        """Load older windows until the message is on the page, then scroll to it and outline it."""
+        try:
+            target = await self.ctx.services.chats.message(self.ctx.user, message_id)
+        except NotFoundError:
+            target = None
+        if target is None or target.chat_id != self.chat_id:
+            with self.list:  # the button that asked may be gone by now (its panel refreshed)
+                ui.notify(self.ctx.t('error.message.not_found'), type='warning')
+            return
+        while message_id not in self.views and self.older.visible:
+            await self.load_older()
+        view = self.views.get(message_id)
+        if view is None:
+            return
+        if self.revealed:
+            self.revealed.card.style(remove=REVEALED_STYLE)
+        self.revealed = view
+        view.card.style(REVEALED_STYLE)
+        view.card.client.run_javascript(f'requestAnimationFrame(() => getHtmlElement({view.card.id})'
+                                        '.scrollIntoView({block: "center"}))')
+
+    async def refresh_side_panels(self) -> None:
+        for panel in self.side_panels:
+            await panel.refresh()
 
     def select(self, message: Message, selected: bool) -> None:
         if selected:

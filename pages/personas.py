@@ -19,6 +19,7 @@ from components.avatar import avatar
 from components.avatar_picker import AvatarPicker
 from components.confirm_dialog import confirm
 from components.dialog_buttons import cancel_save_buttons
+from components.lorebook_pickers import book_options, persona_lorebook
 from components.page_context import PageContext
 
 from .registry import page
@@ -48,6 +49,8 @@ class PersonasView:
 
     async def refresh(self) -> None:
         personas = await self.ctx.services.personas.list(self.ctx.user)
+        self.lorebook_options = await book_options(self.ctx)
+        self.persona_books = (await self.ctx.services.lorebooks.bindings(self.ctx.user)).personas
         self.content.clear()
         with self.content:
             if not personas:
@@ -75,6 +78,7 @@ class PersonasView:
                         ui.badge(t('personas.default')).mark('persona-default')
             ui.label(_excerpt(persona.description)).classes('text-sm opacity-80 break-words') \
                 .mark('persona-description')
+            persona_lorebook(self.ctx, persona.id, self.lorebook_options, self.persona_books.get(persona.id))
             with ui.row().classes('w-full justify-end gap-1'):
                 ui.button(t('personas.edit'), on_click=lambda: self.edit(persona)).props('flat dense') \
                     .mark('edit-persona')

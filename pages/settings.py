@@ -24,6 +24,14 @@ async def settings_page(ctx: PageContext) -> None:
     _appearance(ctx)
     _password(ctx)
     await TokenList(ctx).build()
+    _migration(ctx)
+
+
+def _migration(ctx: PageContext) -> None:
+    with _section(ctx, 'migration.title'):
+        ui.label(ctx.t('migration.settings_hint')).classes('text-sm opacity-80')
+        ui.button(ctx.t('migration.open'), icon='drive_folder_upload', on_click=lambda: ui.navigate.to('/migration')) \
+            .props('outline').mark('open-migration')
 
 
 def _profile(ctx: PageContext) -> None:

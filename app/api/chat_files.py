@@ -1,4 +1,5 @@
-"""`/api/v1/chats/import` and `/api/v1/chats/{id}/export`: SillyTavern chat files in and out over REST.
+"""`/api/v1/chats/import` and `/api/v1/chats/{id}/export`: chat files in (SillyTavern, Chub, CAI Tools, oobabooga,
+Agnai, KoboldAI Lite, RisuAI) and out (SillyTavern JSONL, Markdown, text) over REST.
 
 The upload is parsed by hand (not with FastAPI's `UploadFile` parameter) so an oversized body is refused from its
 declared length before the multipart parser spools it; the OpenAPI schema still documents the multipart form.
@@ -22,21 +23,31 @@ router = APIRouter(prefix='/api/v1/chats', tags=['chats'])
 FORM_OVERHEAD = 64 * 1024
 IMPORT_BODY = {'requestBody': {'required': True, 'content': {'multipart/form-data': {'schema': {
     'type': 'object', 'required': ['file'], 'properties': {
-        'file': {'type': 'string', 'format': 'binary', 'description': 'A SillyTavern chat file (.jsonl).'},
+        'file': {'type': 'string', 'format': 'binary', 'description': 'A chat file: SillyTavern or Chub (.jsonl), '
+                 'CAI Tools, oobabooga, Agnai, KoboldAI Lite or RisuAI (.json).'},
         'character_id': {'type': 'string', 'description': 'The character to attach the chat to. Without it, the '
-                                                          "file header's character_name picks yours by name."}}}}}}}
+                                                          'character the file names picks yours by name.'}}}}}}}
 EXPORT_RESPONSES = {200: {'description': 'The chat file, as an attachment.', 'content': {
     'application/jsonl': {'schema': {'type': 'string'}}, 'text/markdown': {'schema': {'type': 'string'}},
     'text/plain': {'schema': {'type': 'string'}}}}}
 
 
-@router.post('/import', response_model=ChatSummary, status_code=201, openapi_extra=IMPORT_BODY)
-async def import_chat(request: Request, user: CurrentUser, services: ServicesDep) -> ChatSummary:
-    """Import a SillyTavern chat (.jsonl, solo or group, with or without header) as a new chat.
+class ChatImportResult(ChatSummary):
+    """The first imported chat's summary, the file's format and every chat the file became (several for CAI Tools
+    histories and RisuAI "all chats" exports)."""
+
+    source_format: str
+    chats: list[ChatSummary]
+
+
+@router.post('/import', response_model=ChatImportResult, status_code=201, openapi_extra=IMPORT_BODY)
+async def import_chat(request: Request, user: CurrentUser, services: ServicesDep) -> ChatImportResult:
+    """Import a chat file as new chats: SillyTavern (.jsonl, solo or group, with or without header), Chub, CAI Tools,
+    oobabooga, Agnai, KoboldAI Lite or RisuAI.
 
     Send `multipart/form-data` with `file` and optionally `character_id`. Files over the size limit get 413;
-    malformed files get 422 with the line number; a file whose header names no single character of yours (or a
-    headerless group chat) needs `character_id`.
+    malformed files get 422 with the reason (the line or message number); a file that names no single character of
+    yours (a headerless group chat, most .json formats) needs `character_id`.
     """
     limits = services.chat_import.limits
     _check_declared_size(request, limits)
@@ -47,9 +58,11 @@ async def import_chat(request: Request, user: CurrentUser, services: ServicesDep
         if (upload.size or 0) > limits.max_bytes:
             raise limits.too_large()
         data = await upload.read()
-    chat = await services.chat_import.import_jsonl(user, data, upload.filename or '',
+    chats = await services.chat_import.import_file(user, data, upload.filename or '',
                                                    str(character_id) if character_id else None)
-    return ChatSummary.model_validate(chat, from_attributes=True)
+    summaries = [ChatSummary.model_validate(chat, from_attributes=True) for chat in chats]
+    return ChatImportResult(**summaries[0].model_dump(), source_format=chats[0].meta['source']['format'],
+                            chats=summaries)
 
 
 @router.get('/{chat_id}/export', response_class=Response, responses=EXPORT_RESPONSES)

@@ -3,7 +3,8 @@
 Every file gets its own result: imported (with the new character), duplicate (the library already holds a card with
 the same content, see `content_hash`) or failed (with the reason). A file is parsed completely before anything is
 stored, so a bad file leaves nothing behind. A card whose picture is refused (damaged, too many pixels) is still
-imported, without the picture, and its result says why.
+imported, without the picture, and its result says why. A CharX's other files are stored by content and remembered
+in the card (see `card_formats.charx`), so exporting it as CharX writes them back.
 """
 
 from __future__ import annotations
@@ -18,14 +19,17 @@ from ..db.models import User
 from ..errors import InvalidInputError, TavernError
 from .card_formats import (
     CardFileLimits,
+    KeptFiles,
     ParsedCard,
     SafeZip,
     adopt_icon,
     content_hash,
     open_card_archive,
     read_card_file,
+    with_kept_files,
 )
 from .characters import CharacterService
+from .lorebooks import LorebookService, card_lorebook
 from .media import FORMATS, MediaStore, sniff_format
 
 ImportStatus = Literal['imported', 'duplicate', 'failed']
@@ -60,10 +64,11 @@ class ImportReport(BaseModel):
 
 
 class CardImportService:
-    def __init__(self, characters: CharacterService, media: MediaStore,
+    def __init__(self, characters: CharacterService, media: MediaStore, lorebooks: LorebookService,
                  limits: CardFileLimits | None = None) -> None:
         self.characters = characters
         self.media = media
+        self.lorebooks = lorebooks
         self.limits = limits or CardFileLimits()
 
     async def import_files(self, owner: User, files: Sequence[tuple[str, bytes]]) -> ImportReport:
@@ -112,12 +117,28 @@ class CardImportService:
             if existing is not None:
                 return ImportResult(filename=filename, status='duplicate', character_id=existing.id,
                                     name=existing.name)
+            book = await asyncio.to_thread(card_lorebook, card)
             avatar_hash, warning = await self._store_picture(parsed.picture)
-            character = await self.characters.import_card(owner, card if avatar_hash else parsed.card, avatar_hash)
+            stored = await self._with_charx_files(card if avatar_hash else parsed.card, parsed, avatar_hash)
+            character = await self.characters.import_card(owner, stored, avatar_hash)
+            if book is not None:
+                await self.lorebooks.add_book(owner, book, character_id=character.id)
         except TavernError as error:
             return _failed(filename, error)
         result = ImportResult(filename=filename, status='imported', character_id=character.id, name=character.name)
         return result.model_copy(update=_problem(warning)) if warning else result
+
+    async def _with_charx_files(self, card: dict[str, Any], parsed: ParsedCard,
+                                avatar_hash: str | None) -> dict[str, Any]:
+        """The card remembering its CharX files, each stored by content; the icon file that became the avatar is
+        remembered as the icon instead (the avatar already holds its bytes)."""
+        if not parsed.files:
+            return card
+        icon_index = parsed.icon_index if avatar_hash is not None else None
+        files = {path: await self.media.store_asset(data) for path, data in parsed.files.items()
+                 if icon_index is None or path != parsed.icon_path}
+        icon = parsed.card['data']['assets'][icon_index] if icon_index is not None else None
+        return with_kept_files(card, KeptFiles(files, icon, avatar_hash if icon is not None else None))
 
     async def _store_picture(self, picture: bytes | None) -> tuple[str | None, TavernError | None]:
         """The stored avatar's hash, or no avatar and the reason the picture was refused."""

@@ -22,6 +22,7 @@ from ..db.types import utcnow
 from ..errors import NotFoundError
 from .card_formats.content_hash import content_hash
 from .character_card import CharacterFields, CharacterUpdate, apply_update, fields_of, new_card
+from .character_notes import CharacterNotes
 from .media import MediaStore, thumbnail_url
 from .ownership import load_owned
 
@@ -86,6 +87,16 @@ class CharacterService:
             if update.tags is not None:
                 await session.exec(delete(CharacterTag).where(col(CharacterTag.character_id) == character.id))
                 session.add_all(_tag_rows(character))
+            await session.commit()
+            return character
+
+    async def set_notes(self, owner: User, character_id: str, notes: CharacterNotes) -> Character:
+        """Store the character's note (`depth_prompt`) and its own author's note in the card."""
+        async with self.db.session() as session:
+            character = await self._load(session, owner, character_id)
+            character.card = notes.applied_to(character.card)
+            character.updated_at = utcnow()
+            session.add(character)
             await session.commit()
             return character
 

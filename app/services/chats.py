@@ -7,7 +7,7 @@ Messages are rows keyed by (chat_id, seq) so a 10,000-message chat opens by read
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 from sqlalchemy import delete, func, update
@@ -26,6 +26,10 @@ MessageRole = Literal['user', 'assistant', 'system']
 MAX_MESSAGE_LENGTH = 200_000
 DEFAULT_WINDOW = 50
 MAX_WINDOW = 200
+BRANCH_OF_KEY = 'branch_of'  # chat.meta: the chat and message seq this chat was branched from
+CHAT_METADATA_KEY = 'chat_metadata'  # chat.meta: SillyTavern's chat_metadata, kept verbatim
+BOOKMARK_KEY = 'bookmark'  # message.meta: {'label': ...} when the user bookmarked the message
+MAX_BOOKMARK_LABEL = 200
 
 
 class ChatSummary(BaseModel):
@@ -128,6 +132,16 @@ class ChatService:
                 chat.persona_id = config.persona_id or None
             if 'settings' in given:
                 chat.settings = config.settings.stored() if config.settings else {}
+            session.add(chat)
+            await session.commit()
+            return chat
+
+    async def update_meta(self, owner: User, chat_id: str, updates: dict[str, Any]) -> Chat:
+        """Merge keys into the chat's metadata (SillyTavern's chat_metadata); a None value removes its key."""
+        async with self.db.session() as session:
+            chat = await _load_chat(session, owner, chat_id)
+            merged = {**(chat.meta or {}), **updates}
+            chat.meta = {key: value for key, value in merged.items() if value is not None}
             session.add(chat)
             await session.commit()
             return chat
@@ -252,19 +266,43 @@ class ChatService:
         """A new chat holding copies of the messages up to and including `up_to_seq`."""
         async with self.db.session() as session:
             source = await _load_chat(session, owner, chat_id)
-            rows = (await session.exec(select(Message).where(col(Message.chat_id) == chat_id,
-                                                             col(Message.seq) <= up_to_seq)
-                                       .order_by(col(Message.seq)))).all()
-            chat = Chat(owner_id=owner.id, character_id=source.character_id, persona_id=source.persona_id,
-                        connection_id=source.connection_id, settings=dict(source.settings), meta=dict(source.meta),
-                        title=f'{source.title} (branch)'[:200], message_count=len(rows))
-            session.add(chat)
-            await session.flush()
-            session.add_all(Message(chat_id=chat.id, seq=index, role=row.role, name=row.name, content=row.content,
-                                    swipes=list(row.swipes), swipe_index=row.swipe_index, status=row.status,
-                                    meta=dict(row.meta)) for index, row in enumerate(rows))
+            chat = await copy_up_to(session, source, up_to_seq, f'{source.title} (branch)')
             await session.commit()
             return chat
+
+    async def set_bookmark(self, owner: User, message_id: int, label: str | None) -> Message:
+        """Bookmark a message (`meta['bookmark']`, with an optional label), or remove its bookmark with None."""
+        async with self.db.session() as session:
+            row = await _load_message(session, owner, message_id)
+            meta = {key: value for key, value in (row.meta or {}).items() if key != BOOKMARK_KEY}
+            if label is not None:
+                meta[BOOKMARK_KEY] = {'label': ' '.join(label.split())[:MAX_BOOKMARK_LABEL]}
+            row.meta = meta
+            session.add(row)
+            await session.commit()
+            return row
+
+
+async def copy_up_to(session: AsyncSession, source: Chat, up_to_seq: int, title: str) -> Chat:
+    """Add a chat titled `title` holding copies of `source`'s messages up to `up_to_seq` (not committed).
+
+    The copy remembers where it came from: `meta['branch_of']` = {chat_id, seq}, and SillyTavern's
+    `chat_metadata.main_chat` = the parent's title, as SillyTavern's branches and checkpoints do.
+    """
+    rows = (await session.exec(select(Message).where(col(Message.chat_id) == source.id,
+                                                     col(Message.seq) <= up_to_seq)
+                               .order_by(col(Message.seq)))).all()
+    metadata = {**(source.meta.get(CHAT_METADATA_KEY) or {}), 'main_chat': source.title}
+    meta = {**source.meta, CHAT_METADATA_KEY: metadata, BRANCH_OF_KEY: {'chat_id': source.id, 'seq': up_to_seq}}
+    chat = Chat(owner_id=source.owner_id, character_id=source.character_id, persona_id=source.persona_id,
+                connection_id=source.connection_id, settings=dict(source.settings), meta=meta,
+                title=title[:200], message_count=len(rows))
+    session.add(chat)
+    await session.flush()
+    session.add_all(Message(chat_id=chat.id, seq=index, role=row.role, name=row.name, content=row.content,
+                            swipes=list(row.swipes), swipe_index=row.swipe_index, status=row.status,
+                            meta=dict(row.meta)) for index, row in enumerate(rows))
+    return chat
 
 
 async def _load_chat(session: AsyncSession, owner: User, chat_id: str) -> Chat:

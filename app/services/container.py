@@ -14,18 +14,25 @@ from .accounts import AccountService
 from .card_export import CardExportService
 from .card_import import CardImportService
 from .characters import CharacterService
+from .chat_bulk import ChatBulkService
 from .chat_files import ChatExportService, ChatImportService
+from .chat_search import ChatSearchService
+from .chat_tree import ChatTreeService
 from .chats import ChatService
 from .connections import ConnectionService
 from .generation import GenerationService
 from .generation_stream import GenerationStreams, create_generation_streams
 from .instance_settings import InstanceSettingsService
 from .login_throttle import LoginThrottle
+from .lorebooks import LorebookService
 from .media import MediaStore
 from .personas import PersonaService
+from .presets import PresetService
+from .prompting.reply_prompt import ReplyPrompts
 from .providers.openai_compatible import TIMEOUT as PROVIDER_TIMEOUT
 from .reply_targets import ReplyTargets
 from .sessions import SessionService
+from .sillytavern_migration import MigrationService
 
 
 @dataclass
@@ -44,11 +51,17 @@ class Services:
     chats: ChatService
     chat_import: ChatImportService
     chat_export: ChatExportService
+    chat_search: ChatSearchService
+    chat_tree: ChatTreeService
+    chat_bulk: ChatBulkService
     connections: ConnectionService
     personas: PersonaService
+    lorebooks: LorebookService
+    presets: PresetService
     streams: GenerationStreams
     generation: GenerationService
     http: httpx.AsyncClient
+    migration: MigrationService
 
     async def close(self) -> None:
         await self.http.aclose()
@@ -73,7 +86,13 @@ def build_services(settings: Settings) -> Services:
     connections = ConnectionService(db, secret_box, http, kv)
     reply_targets = ReplyTargets(connections, settings.data_dir / 'models')
     personas = PersonaService(db, media)
-    generation = GenerationService(chats, characters, streams, kv, reply_targets, personas.for_chat,
+    lorebooks = LorebookService(db)
+    chat_export = ChatExportService(db, personas)
+    presets = PresetService(db)
+    chat_import = ChatImportService(db)
+    card_import = CardImportService(characters, media, lorebooks)
+    prompts = ReplyPrompts(characters, personas.for_chat, presets, lorebooks)
+    generation = GenerationService(chats, characters, streams, kv, reply_targets, prompts,
                                    per_user_limit=settings.replies_per_user,
                                    instance_limit=settings.replies_per_instance)
     return Services(
@@ -86,15 +105,23 @@ def build_services(settings: Settings) -> Services:
         sessions=SessionService(db, kv, settings.session_days),
         media=media,
         characters=characters,
-        card_import=CardImportService(characters, media),
-        card_export=CardExportService(characters, media),
+        card_import=card_import,
+        card_export=CardExportService(characters, media, lorebooks),
         chats=chats,
-        chat_import=ChatImportService(db),
-        chat_export=ChatExportService(db, personas),
+        chat_import=chat_import,
+        chat_export=chat_export,
+        chat_search=ChatSearchService(db),
+        chat_tree=ChatTreeService(db),
+        chat_bulk=ChatBulkService(db, chat_export),
         connections=connections,
         personas=personas,
+        lorebooks=lorebooks,
+        presets=presets,
         streams=streams,
         generation=generation,
         http=http,
+        migration=MigrationService(db, kv, settings.data_dir / 'migrations', characters=characters,
+                                   card_import=card_import, chats=chats, chat_import=chat_import, lorebooks=lorebooks,
+                                   presets=presets, personas=personas, media=media),
     )
 

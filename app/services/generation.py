@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -23,18 +24,16 @@ from .character_card import fields_of
 from .characters import CharacterService
 from .chats import ChatService, NewMessage
 from .generation_stream import GenerationStreams
-from .prompt_builder import HistoryMessage, Persona, TokenCounter, build_prompt
+from .prompting.chat_completion import TokenCounter
+from .prompting.reply_prompt import PreparedPrompt, PromptBudget, ReplyKind, ReplyPrompts
 from .providers.base import ChatProvider, GenerationRequest, ProviderError, SamplerSettings
 
 log = logging.getLogger(__name__)
 LOCK_SECONDS = 15 * 60
 STOP_POLL_SECONDS = 0.25
 HISTORY_WINDOW = 200
-CONTINUE_PROMPT = '[Continue your last message without repeating its original content.]'
-IMPERSONATION_PROMPT = ("[Write your next reply from the point of view of {{user}}, using the chat history so far as a "
-                        "guideline for the writing style of {{user}}. Don't write as {{char}} or system. Don't "
-                        "describe actions of {{char}}.]")
 ReplyMode = Literal['new', 'swipe', 'continue']
+REPLY_KINDS: dict[str, ReplyKind] = {'new': 'normal', 'swipe': 'swipe', 'continue': 'continue'}
 
 
 @dataclass
@@ -46,10 +45,10 @@ class ReplyTarget:
     sampler: SamplerSettings
     context_size: int
     count_tokens: TokenCounter
+    text_completion: bool = False
 
 
 ProviderResolver = Callable[[User, Chat], Awaitable[ReplyTarget]]
-PersonaResolver = Callable[[User, Chat], Awaitable[Persona]]
 
 
 @dataclass
@@ -67,14 +66,14 @@ class _Running:
 
 class GenerationService:
     def __init__(self, chats: ChatService, characters: CharacterService, streams: GenerationStreams,
-                 kv: KeyValueStore, resolve: ProviderResolver, personas: PersonaResolver, *,
+                 kv: KeyValueStore, resolve: ProviderResolver, prompts: ReplyPrompts, *,
                  per_user_limit: int = 2, instance_limit: int = 64) -> None:
         self.chats = chats
         self.characters = characters
         self.streams = streams
         self.kv = kv
         self.resolve = resolve
-        self.personas = personas
+        self.prompts = prompts
         self.per_user_limit = per_user_limit
         self.instance_limit = instance_limit
         self.running: dict[str, _Running] = {}
@@ -118,7 +117,7 @@ class GenerationService:
         await self._claim(owner, chat.id)
         try:
             history = (await self.chats.messages(owner, chat.id, limit=HISTORY_WINDOW)).items
-            target, request, _ = await self._prepare(owner, chat, history, IMPERSONATION_PROMPT)
+            target, request, _ = await self._prepare(owner, chat, history, 'impersonate')
             task = asyncio.create_task(_collect(target, request), name=f'impersonate {chat.id}')
             self.running[chat.id] = _Running(owner.id, task)
             watcher = asyncio.create_task(self._watch_for_stop(chat.id))
@@ -135,8 +134,15 @@ class GenerationService:
         history = (await self.chats.messages(owner, chat.id, limit=HISTORY_WINDOW)).items
         if draft.strip():
             history = [*history, Message(chat_id=chat.id, seq=-1, role='user', content=draft)]
-        _, _, tokens = await self._prepare(owner, chat, history)
-        return tokens
+        _, _, prepared = await self._prepare(owner, chat, history, 'normal')
+        return prepared.built.total_tokens
+
+    async def preview(self, owner: User, chat_id: str) -> tuple[ReplyTarget, PreparedPrompt]:
+        """The exact prompt the next reply would be sent, with its blocks' token counts; nothing is stored."""
+        chat = await self.chats.get(owner, chat_id)
+        history = (await self.chats.messages(owner, chat.id, limit=HISTORY_WINDOW)).items
+        target, _, prepared = await self._prepare(owner, chat, history, 'normal')
+        return target, prepared
 
     async def stop(self, owner: User, chat_id: str) -> None:
         """Ask whichever instance runs this chat's reply to stop it; the partial text is kept."""
@@ -190,8 +196,8 @@ class GenerationService:
         history = (await self.chats.messages(owner, chat.id, limit=HISTORY_WINDOW)).items
         if mode == 'swipe':
             history = [m for m in history if m.id != message_id]
-        target, request, prompt_tokens = await self._prepare(
-            owner, chat, history, CONTINUE_PROMPT if mode == 'continue' else '')
+        target, request, prepared = await self._prepare(owner, chat, history, REPLY_KINDS[mode])
+        await self._keep_chat_state(owner, chat, prepared)
         stream_after = await self.streams.last_id(chat.id)
         if mode == 'new':
             placeholder = await self.chats.append(owner, chat.id, NewMessage(
@@ -203,27 +209,35 @@ class GenerationService:
             message = await self.chats.begin_reply(message_id, new_swipe=mode == 'swipe',  # type: ignore[arg-type]
                                                    stream_after=stream_after)
             prefix = message.content
-        task = asyncio.create_task(self._run(chat.id, message_id, target, request, prompt_tokens, prefix),  # type: ignore[arg-type]
+        task = asyncio.create_task(self._run(chat.id, message_id, target, request, prepared, prefix),  # type: ignore[arg-type]
                                    name=f'reply {chat.id}')
         self.running[chat.id] = _Running(owner.id, task)
         return message_id  # type: ignore[return-value]
 
     async def _prepare(self, owner: User, chat: Chat, history: list[Message],
-                       final_instruction: str = '') -> tuple[ReplyTarget, GenerationRequest, int]:
-        """Resolve the backend and build the prompt; returns the target, the request and the prompt's tokens.
-
-        Messages with the role `system` are SillyTavern's hidden messages (`is_system`): kept in the chat, not sent.
-        """
+                       kind: ReplyKind) -> tuple[ReplyTarget, GenerationRequest, PreparedPrompt]:
+        """Resolve the backend and build the prompt for a reply of `kind`."""
         target = await self.resolve(owner, chat)
-        character = await self.characters.get(owner, chat.character_id)
-        persona = await self.personas(owner, chat)
-        prompt = build_prompt(fields_of(character.card), persona,
-                              [HistoryMessage(m.role, m.content, m.name) for m in history if m.role != 'system'],
-                              context_size=target.context_size, max_new_tokens=target.sampler.max_tokens,
-                              count_tokens=target.count_tokens, final_instruction=final_instruction)
-        request = GenerationRequest(model=target.model, messages=prompt.messages, sampler=target.sampler,
-                                    context_size=target.context_size)
-        return target, request, prompt.total_tokens
+        budget = PromptBudget(context_size=target.context_size, max_new_tokens=target.sampler.max_tokens,
+                              count_tokens=target.count_tokens, model=target.model,
+                              text_completion=target.text_completion)
+        prepared = await self.prompts.prepare(owner, chat, history, budget, kind)
+        built = prepared.built
+        if built.text is not None:
+            sampler = dataclasses.replace(target.sampler, stop=list(dict.fromkeys([*target.sampler.stop, *built.stop])))
+            request = GenerationRequest(model=target.model, prompt=built.text, sampler=sampler,
+                                        context_size=target.context_size)
+        else:
+            request = GenerationRequest(model=target.model, messages=built.messages, sampler=target.sampler,
+                                        context_size=target.context_size)
+        return target, request, prepared
+
+    async def _keep_chat_state(self, owner: User, chat: Chat, prepared: PreparedPrompt) -> None:
+        """Keep what building the prompt changed in the chat: macro variables and lorebook timed effects."""
+        meta = chat.meta or {}
+        changed = {key: value for key, value in prepared.meta_updates.items() if meta.get(key) != value}
+        if changed:
+            await self.chats.update_meta(owner, chat.id, changed)
 
     async def _character_name(self, owner: User, chat: Chat) -> str:
         return fields_of((await self.characters.get(owner, chat.character_id)).card).name
@@ -233,7 +247,7 @@ class GenerationService:
         return items[-1] if items else None
 
     async def _run(self, chat_id: str, message_id: int, target: ReplyTarget, request: GenerationRequest,
-                   prompt_tokens: int, prefix: str) -> None:
+                   prepared: PreparedPrompt, prefix: str) -> None:
         pieces: list[str] = [prefix]
         status, error, usage = 'complete', None, {}
         watcher = asyncio.create_task(self._watch_for_stop(chat_id))
@@ -256,9 +270,11 @@ class GenerationService:
         finally:
             watcher.cancel()
         text = ''.join(pieces)
-        meta = {'prompt_tokens': usage.get('prompt_tokens') or prompt_tokens,
+        meta = {'prompt_tokens': usage.get('prompt_tokens') or prepared.built.total_tokens,
                 'completion_tokens': usage.get('completion_tokens') or target.count_tokens(text[len(prefix):]),
                 'seconds': round(time.monotonic() - started, 3)}
+        if prepared.world_info:
+            meta['world_info'] = prepared.world_info
         await self._store(chat_id, message_id, text, status, error, meta)
 
     async def _store(self, chat_id: str, message_id: int, text: str, status: str, error: str | None,

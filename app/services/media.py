@@ -1,8 +1,10 @@
-"""Avatar images, stored once per content (sha256) with a small WebP thumbnail next to them.
+"""Avatar images, stored once per content (sha256) with a small WebP thumbnail next to them, and the other files of
+CharX cards (expressions, backgrounds, sounds), stored once per content as they are.
 
 Uploads are checked before Pillow decodes anything: the byte size, the format from the magic bytes, and the pixel
 count from the header, so a small file that would expand to gigabytes of pixels is refused cheaply. The original
-bytes are kept unchanged, because PNG character cards carry their data in text chunks.
+bytes are kept unchanged, because PNG character cards carry their data in text chunks. Card assets are never decoded
+or served; their size is capped where they are unpacked (`card_formats.SafeZip`).
 """
 
 from __future__ import annotations
@@ -61,7 +63,8 @@ class StoredFile:
 
 
 class MediaStore:
-    """Content-addressed avatar files under `media_dir/avatars` and their thumbnails under `media_dir/thumbs`."""
+    """Content-addressed avatar files under `media_dir/avatars`, their thumbnails under `media_dir/thumbs` and card
+    asset files under `media_dir/assets`."""
 
     def __init__(self, media_dir: Path, max_bytes: int, max_pixels: int) -> None:
         self.media_dir = media_dir
@@ -89,6 +92,17 @@ class MediaStore:
                 return StoredFile(path, content_type)
         return None
 
+    async def store_asset(self, data: bytes) -> str:
+        """Keep a card asset's bytes exactly as they are; returns the sha256 hex digest."""
+        return await asyncio.to_thread(self._store_asset, data)
+
+    def asset(self, digest: str) -> Path | None:
+        """The stored asset file for a digest, or None when the digest is malformed or unknown."""
+        if not HASH_PATTERN.match(digest):
+            return None
+        path = self._asset_path(digest)
+        return path if path.is_file() else None
+
     def thumbnail(self, avatar_hash: str) -> StoredFile | None:
         if not HASH_PATTERN.match(avatar_hash):
             return None
@@ -104,6 +118,13 @@ class MediaStore:
             _write_atomically(thumbnail_path, thumbnail)
         if not avatar_path.is_file():
             _write_atomically(avatar_path, data)
+        return digest
+
+    def _store_asset(self, data: bytes) -> str:
+        digest = hashlib.sha256(data).hexdigest()
+        path = self._asset_path(digest)
+        if not path.is_file():
+            _write_atomically(path, data)
         return digest
 
     def _make_thumbnail(self, data: bytes) -> tuple[str, bytes]:
@@ -139,6 +160,9 @@ class MediaStore:
 
     def _thumbnail_path(self, digest: str) -> Path:
         return self.media_dir / 'thumbs' / digest[:2] / f'{digest}.webp'
+
+    def _asset_path(self, digest: str) -> Path:
+        return self.media_dir / 'assets' / digest[:2] / digest
 
 
 def _thumbnail_bytes(image: Image.Image) -> bytes:

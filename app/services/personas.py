@@ -20,7 +20,7 @@ from ..db.models import Chat, Persona, User
 from ..db.types import utcnow
 from .media import MediaStore, avatar_url, thumbnail_url
 from .ownership import clear_default, load_owned
-from .prompt_builder import Persona as PromptPersona
+from .prompting.chat_completion import Persona as PromptPersona
 
 MAX_DESCRIPTION = 20_000
 

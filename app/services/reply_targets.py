@@ -15,6 +15,7 @@ from ..db.models import Chat, User
 from .connections import ConnectionService
 from .generation import ReplyTarget
 from .generation_settings import sampler_from
+from .providers.kinds import provider_kind
 from .providers.local_llama import LocalLlamaProvider
 
 DEFAULT_CONTEXT_SIZE = 4096
@@ -46,4 +47,4 @@ class ReplyTargets:
                            DEFAULT_CONTEXT_SIZE)
         return ReplyTarget(provider=provider, model=chat.settings.get('model') or row.model,
                            sampler=sampler_from(row.settings, chat.settings), context_size=context_size,
-                           count_tokens=estimate_tokens)
+                           count_tokens=estimate_tokens, text_completion=provider_kind(row.provider).text_prompt)

@@ -66,7 +66,8 @@ def test_ollama_chat_impersonate_copy_and_branch(page: Page, live_server: str, f
     assert page.evaluate('navigator.clipboard.readText()') == 'Cheers, friend.'
 
     first_chat = page.url
-    page.locator('.q-card', has_text='I raise my cup.').get_by_role('button', name='Branch').click()
+    page.locator('.q-card', has_text='I raise my cup.') \
+        .get_by_role('button', name='Branch: new chat up to here').click()
     expect(page).not_to_have_url(first_chat)
     expect(page.get_by_text('I raise my cup.')).to_be_visible()
     expect(page.get_by_text('Cheers, friend.')).to_have_count(0)

@@ -26,6 +26,7 @@ from app.services.providers.base import (
     SamplerSettings,
     UpstreamServerError,
 )
+from tests.providers.sampler_cases import EVERY_SAMPLER
 from tests.support.fake_anthropic import FakeAnthropic, Script, running_fake_anthropic
 
 MODEL = 'claude-sonnet-4-5'
@@ -77,12 +78,12 @@ async def test_stop_reasons_map_to_finish_reasons(provider: AnthropicProvider, f
 
 async def test_request_body_is_the_documented_messages_shape(provider: AnthropicProvider,
                                                              fake_anthropic: FakeAnthropic) -> None:
+    """Every sampler setting is set; only Claude's own (temperature, top-p, top-k, stop sequences) are sent, which
+    the fake, like the API, would refuse otherwise."""
     chat = [ChatMessage('system', 'Be Mira.'), ChatMessage('assistant', 'Welcome, traveller.'),
             ChatMessage('system', 'Stay in character.'), ChatMessage('user', 'Hi', 'Alex'),
             ChatMessage('user', 'Who are you?'), ChatMessage('assistant', 'I am Mira. ')]
-    sampler = {'max_tokens': 42, 'temperature': 0.7, 'top_p': 0.9, 'top_k': 40, 'min_p': 0.05,
-               'repetition_penalty': 1.1, 'frequency_penalty': 0.2, 'presence_penalty': 0.3, 'seed': 7,
-               'stop': ['\nAlex:'], 'extra': {'metadata': {'user_id': 'u-1'}}}
+    sampler = {**EVERY_SAMPLER, 'extra': {'metadata': {'user_id': 'u-1'}}}
     [d async for d in provider.stream(request(*chat, **sampler))]
     assert fake_anthropic.requests == [{
         'model': MODEL, 'max_tokens': 42, 'stream': True, 'system': 'Be Mira.\n\nStay in character.',
@@ -100,6 +101,12 @@ async def test_unset_sampler_fields_and_an_absent_system_prompt_are_not_sent(
     [d async for d in provider.stream(request(ChatMessage('user', 'Hi')))]
     assert fake_anthropic.requests == [{'model': MODEL, 'max_tokens': 300, 'stream': True,
                                         'messages': [{'role': 'user', 'content': 'Hi'}]}]
+
+
+async def test_a_field_the_api_does_not_define_is_refused_like_the_real_api(
+        provider: AnthropicProvider, fake_anthropic: FakeAnthropic) -> None:
+    with pytest.raises(ProviderError, match='min_p: Extra inputs are not permitted'):
+        [d async for d in provider.stream(request(extra={'min_p': 0.05}))]
 
 
 async def test_sends_the_key_and_api_version_headers(provider: AnthropicProvider,

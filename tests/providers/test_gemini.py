@@ -26,6 +26,7 @@ from app.services.providers.base import (
     UpstreamServerError,
 )
 from app.services.providers.gemini import GeminiProvider
+from tests.providers.sampler_cases import EVERY_SAMPLER
 from tests.support.fake_gemini import FakeGemini, Script, running_fake_gemini
 
 MODEL = 'gemini-2.0-flash'
@@ -92,12 +93,11 @@ async def test_request_body_is_the_documented_generate_content_shape(fake_gemini
                                                                      client: httpx.AsyncClient) -> None:
     provider = GeminiProvider(fake_gemini.base_url, 'AIza-test', client=client,
                               options={'safety_settings': SAFETY_SETTINGS})
+    # Every sampler setting is set; only GenerationConfig's are sent, which the fake, like the API, checks.
     chat = [ChatMessage('system', 'Be Mira.'), ChatMessage('assistant', 'Welcome, traveller.'),
             ChatMessage('system', 'Stay in character.'), ChatMessage('user', 'Hi', 'Alex'),
             ChatMessage('user', 'Who are you?'), ChatMessage('assistant', 'I am Mira.')]
-    sampler = {'max_tokens': 42, 'temperature': 0.7, 'top_p': 0.9, 'top_k': 40, 'min_p': 0.05,
-               'repetition_penalty': 1.1, 'frequency_penalty': 0.2, 'presence_penalty': 0.3, 'seed': 7,
-               'stop': ['\nAlex:'], 'extra': {'candidateCount': 1}}
+    sampler = {**EVERY_SAMPLER, 'extra': {'candidateCount': 1}}
     [d async for d in provider.stream(request(*chat, **sampler))]
     assert fake_gemini.requests == [{
         'contents': [{'role': 'user', 'parts': [{'text': '(continue)'}]},
@@ -110,6 +110,12 @@ async def test_request_body_is_the_documented_generate_content_shape(fake_gemini
                              'frequencyPenalty': 0.2, 'candidateCount': 1},
         'safetySettings': SAFETY_SETTINGS,
     }]
+
+
+async def test_a_generation_config_field_gemini_lacks_is_refused_like_the_real_api(
+        provider: GeminiProvider, fake_gemini: FakeGemini) -> None:
+    with pytest.raises(ProviderError, match='Unknown name "minP"'):
+        [d async for d in provider.stream(request(extra={'minP': 0.05}))]
 
 
 async def test_unset_fields_are_not_sent(provider: GeminiProvider, fake_gemini: FakeGemini) -> None:

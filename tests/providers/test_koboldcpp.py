@@ -30,6 +30,7 @@ from app.services.providers.base import (
     UpstreamServerError,
 )
 from app.services.providers.koboldcpp import DEFAULT_BASE_URL, KoboldCppProvider
+from tests.providers.sampler_cases import every_sampler
 from tests.support.fake_koboldcpp import (
     BUSY_BODY,
     MAX_CONTEXT,
@@ -63,9 +64,11 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
         yield http
 
 
+MESSAGES = [ChatMessage('system', 'Be Mira.'), ChatMessage('user', 'Hi', 'Alex')]
+
+
 def request(prompt: str | None = None, **sampler: Any) -> GenerationRequest:
-    messages = [ChatMessage('system', 'Be Mira.'), ChatMessage('user', 'Hi', 'Alex')]
-    return GenerationRequest(model='', messages=messages, prompt=prompt, sampler=SamplerSettings(**sampler))
+    return GenerationRequest(model='', messages=MESSAGES, prompt=prompt, sampler=SamplerSettings(**sampler))
 
 
 async def collect(provider: KoboldCppProvider, generation: GenerationRequest | None = None) -> list[Delta]:
@@ -101,19 +104,34 @@ async def test_a_reply_cut_at_the_token_limit_reports_length(fake_kobold: FakeKo
 
 async def test_every_sampler_setting_reaches_the_wire_under_koboldcpp_names(fake_kobold: FakeKoboldCpp,
                                                                             client: httpx.AsyncClient) -> None:
+    """Dynamic temperature goes out as its midpoint and range; logit bias keeps only token ids; the rest of the
+    settings (frequency penalty, epsilon cutoff, ...) are not KoboldCpp's and are not sent."""
     provider = KoboldCppProvider(fake_kobold.base_url, client=client, options={'context_size': 8192})
-    await collect(provider, request(max_tokens=42, temperature=0.7, top_p=0.9, top_k=40, min_p=0.05,
-                                    repetition_penalty=1.1, frequency_penalty=0.2, presence_penalty=0.3, seed=7,
-                                    stop=['\nAlex:'], extra={'rep_pen_range': 320, 'temperature': 0.5,
-                                                             'typical': None, 'genkey': 'mine'}))
+    await collect(provider, GenerationRequest(model='', messages=MESSAGES, sampler=every_sampler()))
     [body] = fake_kobold.requests
     assert body == {
-        'prompt': CHATML_PROMPT, 'max_length': 42, 'max_context_length': 8192, 'temperature': 0.5, 'top_p': 0.9,
-        'top_k': 40, 'min_p': 0.05, 'rep_pen': 1.1, 'sampler_seed': 7,
-        'stop_sequence': ['\nAlex:', '<|im_end|>', '<|im_start|>'], 'trim_stop': True, 'rep_pen_range': 320,
+        'prompt': CHATML_PROMPT, 'max_length': 42, 'max_context_length': 8192, 'temperature': 1.0,
+        'dynatemp_range': 0.5, 'dynatemp_exponent': 1.2, 'top_p': 0.9, 'top_k': 40, 'top_a': 0.2, 'typical': 0.95,
+        'tfs': 0.97, 'min_p': 0.05, 'rep_pen': 1.1, 'rep_pen_range': 320, 'rep_pen_slope': 0.7,
+        'presence_penalty': 0.3, 'mirostat': 2, 'mirostat_tau': 5.5, 'mirostat_eta': 0.15, 'dry_multiplier': 0.8,
+        'dry_base': 1.75, 'dry_allowed_length': 2, 'dry_penalty_last_n': 1024, 'dry_sequence_breakers': ['\n', ':'],
+        'xtc_threshold': 0.1, 'xtc_probability': 0.5, 'smoothing_factor': 0.3, 'sampler_seed': 7,
+        'banned_tokens': ['As an AI'], 'custom_token_bans': '11,12', 'logit_bias': {'15043': -5.0},
+        'ban_eos_token': True, 'stop_sequence': ['\nAlex:', '<|im_end|>', '<|im_start|>'], 'trim_stop': True,
         'genkey': body['genkey'],
     }
     assert body['genkey'].startswith('KCPP') and len(body['genkey']) == 20
+
+
+async def test_extra_fields_override_the_named_ones_but_not_the_genkey(fake_kobold: FakeKoboldCpp,
+                                                                       client: httpx.AsyncClient) -> None:
+    provider = KoboldCppProvider(fake_kobold.base_url, client=client)
+    await collect(provider, request(temperature=0.7, top_k=40, extra={'rep_pen_range': 320, 'temperature': 0.5,
+                                                                      'top_k': None, 'genkey': 'mine'}))
+    [body] = fake_kobold.requests
+    assert body == {'prompt': CHATML_PROMPT, 'max_length': 300, 'temperature': 0.5, 'rep_pen_range': 320,
+                    'stop_sequence': ['<|im_end|>', '<|im_start|>'], 'trim_stop': True, 'genkey': body['genkey']}
+    assert body['genkey'] != 'mine'
 
 
 async def test_unset_values_are_not_sent_and_each_request_has_its_own_genkey(fake_kobold: FakeKoboldCpp,

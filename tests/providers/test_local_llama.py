@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from llama_cpp import Llama
 
 from app.errors import TavernError
 from app.i18n import translate
@@ -22,9 +24,10 @@ from app.services.providers.base import (
     ProviderError,
     SamplerSettings,
 )
-from app.services.providers.local_llama import LocalLlamaProvider, prefill, sampling_options
+from app.services.providers.local_llama import LocalLlamaProvider, prefill, sampling_options, token_bias
 from app.services.providers.local_models import bundled_model, discover_models, find_model
 from app.services.providers.local_worker import Job, LlamaWorker, open_model
+from tests.providers.sampler_cases import every_sampler
 
 QUESTION = [ChatMessage('user', 'Write a short poem about the sea.')]
 ENDLESS = GenerationRequest(model='', prompt='1, 2, 3, 4, 5,', sampler=SamplerSettings(max_tokens=1500, temperature=0))
@@ -145,11 +148,27 @@ async def test_concurrent_requests_are_queued(provider: LocalLlamaProvider) -> N
     assert provider.queue_length == 0
 
 
-def test_sampler_settings_map_to_llama_cpp() -> None:
-    sampler = SamplerSettings(max_tokens=50, temperature=0.7, top_k=20, repetition_penalty=1.1, seed=3,
-                              extra={'typical_p': 0.9, 'logprobs': 5})
-    assert sampling_options(sampler) == {'max_tokens': 50, 'temperature': 0.7, 'top_k': 20, 'repeat_penalty': 1.1,
-                                         'seed': 3, 'typical_p': 0.9}
+def test_every_supported_setting_maps_to_a_llama_cpp_argument() -> None:
+    options = sampling_options(every_sampler())
+    assert options == {'max_tokens': 42, 'temperature': 0.7, 'top_p': 0.9, 'top_k': 40, 'min_p': 0.05,
+                       'typical_p': 0.95, 'tfs_z': 0.97, 'repeat_penalty': 1.1, 'frequency_penalty': 0.2,
+                       'presence_penalty': 0.3, 'mirostat_mode': 2, 'mirostat_tau': 5.5, 'mirostat_eta': 0.15,
+                       'seed': 7}
+    assert set(options) | {'stop', 'logit_bias'} <= set(inspect.signature(Llama.create_completion).parameters)
+
+
+def test_logit_bias_text_is_tokenized_by_the_model_and_ids_are_kept(smollm2: Path) -> None:
+    vocabulary = open_model(smollm2, vocab_only=True)
+    banana = vocabulary.tokenize(b'Banana', add_bos=False, special=False)
+    assert len(banana) == 2
+    assert token_bias(vocabulary, {'15043': -5.0, 'Banana': 3.0}) == {15043: -5.0, **dict.fromkeys(banana, 3.0)}
+
+
+async def test_a_strong_logit_bias_steers_the_real_model(provider: LocalLlamaProvider) -> None:
+    plain = text_of(await collect(provider.stream(ask(temperature=0, max_tokens=6))))
+    steered = text_of(await collect(provider.stream(ask(temperature=0, max_tokens=6, logit_bias={' banana': 100}))))
+    assert 'banana' not in plain
+    assert steered.count('banana') >= 3
 
 
 def test_count_tokens(provider: LocalLlamaProvider) -> None:

@@ -28,6 +28,7 @@ from app.services.providers.base import (
     UpstreamServerError,
 )
 from app.services.providers.ollama import DEFAULT_BASE_URL, OllamaProvider
+from tests.providers.sampler_cases import every_sampler
 from tests.support.fake_ollama import PROMPT_EVAL_COUNT, STREAM_ERROR, FakeOllama, Script, running_fake_ollama
 
 MODEL = 'llama3.2:latest'
@@ -81,19 +82,25 @@ async def test_a_reply_cut_at_the_token_limit_reports_length(fake_ollama: FakeOl
 
 async def test_every_sampler_setting_reaches_the_wire_under_ollama_names(fake_ollama: FakeOllama,
                                                                          client: httpx.AsyncClient) -> None:
+    """Only Ollama's documented options are sent (no DRY, XTC, dynamic temperature, logit bias or bans)."""
     provider = OllamaProvider(fake_ollama.base_url, client=client, options={'context_size': 8192, 'keep_alive': '10m'})
-    await collect(provider, request(max_tokens=42, temperature=0.7, top_p=0.9, top_k=40, min_p=0.05,
-                                    repetition_penalty=1.1, frequency_penalty=0.2, presence_penalty=0.3, seed=7,
-                                    stop=['\nAlex:'], extra={'mirostat': 2, 'temperature': 0.5, 'typical_p': None}))
+    await collect(provider, GenerationRequest(model=MODEL, messages=request().messages, sampler=every_sampler()))
     assert fake_ollama.requests == [{
         'model': MODEL,
         'messages': [{'role': 'system', 'content': 'Be Mira.'}, {'role': 'user', 'content': 'Hi'}],
         'stream': True,
-        'options': {'num_predict': 42, 'temperature': 0.5, 'top_p': 0.9, 'top_k': 40, 'min_p': 0.05,
-                    'repeat_penalty': 1.1, 'frequency_penalty': 0.2, 'presence_penalty': 0.3, 'seed': 7,
-                    'stop': ['\nAlex:'], 'num_ctx': 8192, 'mirostat': 2},
+        'options': {'num_predict': 42, 'temperature': 0.7, 'top_p': 0.9, 'top_k': 40, 'min_p': 0.05,
+                    'typical_p': 0.95, 'tfs_z': 0.97, 'repeat_penalty': 1.1, 'repeat_last_n': 320,
+                    'frequency_penalty': 0.2, 'presence_penalty': 0.3, 'mirostat': 2, 'mirostat_tau': 5.5,
+                    'mirostat_eta': 0.15, 'seed': 7, 'stop': ['\nAlex:'], 'num_ctx': 8192},
         'keep_alive': '10m',
     }]
+
+
+async def test_extra_options_override_the_named_ones(fake_ollama: FakeOllama, client: httpx.AsyncClient) -> None:
+    await collect(OllamaProvider(fake_ollama.base_url, client=client),
+                  request(temperature=0.7, top_k=40, extra={'num_gpu': 1, 'temperature': 0.5, 'top_k': None}))
+    assert fake_ollama.requests[0]['options'] == {'num_predict': 300, 'temperature': 0.5, 'num_gpu': 1}
 
 
 async def test_the_context_the_prompt_was_built_for_wins_over_the_connections(fake_ollama: FakeOllama,

@@ -31,6 +31,7 @@ from app.services.providers.base import (
     UpstreamServerError,
 )
 from app.services.providers.openai_text import OpenAICompatibleTextProvider
+from tests.providers.sampler_cases import every_sampler
 from tests.support.fake_openai_text import PROMPT_TOKENS, STREAM_ERROR, FakeOpenAIText, Script, running_fake_openai_text
 
 MODEL = 'llama-3-8b-instruct'
@@ -87,17 +88,32 @@ async def test_a_reply_cut_at_the_token_limit_reports_length(fake_text: FakeOpen
 
 
 async def test_every_sampler_setting_reaches_the_wire(fake_text: FakeOpenAIText, client: httpx.AsyncClient) -> None:
+    """Each setting goes out under the names llama.cpp, vLLM and text-generation-webui read; dynamic temperature as
+    webui's bounds and llama.cpp's midpoint and range. Only KoboldCpp's repetition penalty slope is left out."""
     await collect(OpenAICompatibleTextProvider(fake_text.base_url, client=client),
-                  request(max_tokens=42, temperature=0.7, top_p=0.9, top_k=40, min_p=0.05, repetition_penalty=1.1,
-                          frequency_penalty=0.2, presence_penalty=0.3, seed=7, stop=['\nAlex:', '<|im_end|>'],
-                          extra={'mirostat': 2, 'temperature': 0.5, 'typical_p': None}))
+                  GenerationRequest(model=MODEL, messages=request().messages, sampler=every_sampler()))
     assert fake_text.requests == [{
-        'model': MODEL, 'prompt': CHATML_PROMPT, 'stream': True, 'max_tokens': 42, 'temperature': 0.5,
-        'top_p': 0.9, 'top_k': 40, 'min_p': 0.05, 'repetition_penalty': 1.1, 'repeat_penalty': 1.1,
-        'frequency_penalty': 0.2, 'presence_penalty': 0.3, 'seed': 7,
+        'model': MODEL, 'prompt': CHATML_PROMPT, 'stream': True, 'max_tokens': 42, 'temperature': 1.0,
+        'dynamic_temperature': True, 'dynatemp_low': 0.5, 'dynatemp_high': 1.5, 'dynatemp_range': 0.5,
+        'dynatemp_exponent': 1.2, 'top_p': 0.9, 'top_k': 40, 'min_p': 0.05, 'typical_p': 0.95, 'tfs': 0.97,
+        'tfs_z': 0.97, 'top_a': 0.2, 'epsilon_cutoff': 3.0, 'eta_cutoff': 4.0, 'repetition_penalty': 1.1,
+        'repeat_penalty': 1.1, 'repetition_penalty_range': 320, 'repeat_last_n': 320, 'frequency_penalty': 0.2,
+        'presence_penalty': 0.3, 'no_repeat_ngram_size': 3, 'mirostat_mode': 2, 'mirostat': 2, 'mirostat_tau': 5.5,
+        'mirostat_eta': 0.15, 'dry_multiplier': 0.8, 'dry_base': 1.75, 'dry_allowed_length': 2,
+        'dry_penalty_last_n': 1024, 'dry_sequence_breakers': ['\n', ':'], 'xtc_threshold': 0.1,
+        'xtc_probability': 0.5, 'smoothing_factor': 0.3, 'smoothing_curve': 1.5, 'seed': 7,
+        'logit_bias': {'15043': -5.0, ' dragon': 2.0}, 'custom_token_bans': '11,12', 'banned_strings': ['As an AI'],
+        'bad_words': ['As an AI'], 'ban_eos_token': True, 'ignore_eos': True, 'min_length': 10, 'min_tokens': 10,
         'stop': ['\nAlex:', '<|im_end|>', '<|im_start|>'], 'stream_options': {'include_usage': True},
-        'mirostat': 2,
     }]
+
+
+async def test_extra_fields_override_the_named_ones(fake_text: FakeOpenAIText, client: httpx.AsyncClient) -> None:
+    await collect(OpenAICompatibleTextProvider(fake_text.base_url, client=client),
+                  request(temperature=0.7, top_k=40, extra={'grammar': 'root ::= "x"', 'temperature': 0.5,
+                                                             'top_k': None}))
+    body = fake_text.requests[0]
+    assert (body['temperature'], body['grammar'], 'top_k' in body) == (0.5, 'root ::= "x"', False)
 
 
 async def test_unset_values_and_an_empty_model_are_not_sent(fake_text: FakeOpenAIText,

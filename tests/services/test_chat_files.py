@@ -10,7 +10,7 @@ from app.services.character_card import CharacterFields
 from app.services.chat_files import ChatFileLimits, ChatImportService
 from app.services.chats import NewMessage
 from app.services.container import Services
-from app.services.prompt_builder import substitute
+from app.services.name_macros import substitute
 from tests.support.compat_chats import CHATS_DIR, COMPAT_CHATS, CompatChat, compat_chat
 
 PASSWORD = 'correct horse battery'

@@ -10,10 +10,10 @@ from app.services.character_card import CharacterFields
 from app.services.chats import ChatConfig, NewMessage
 from app.services.connections import ConnectionFields
 from app.services.container import Services
-from app.services.generation import CONTINUE_PROMPT
 from app.services.generation_settings import GenerationSettings, checked_settings
 from app.services.generation_stream import collect
 from app.services.personas import PersonaFields
+from app.services.presets import default_prompt_manager
 from tests.support.fake_openai import FakeOpenAI, Script
 
 PASSWORD = 'correct horse battery'
@@ -74,7 +74,8 @@ async def test_continue_appends_to_the_last_reply_with_a_nudge(services: Service
     assert stored.content == 'Hi {{user}}. How are you?' and stored.swipes[0] == stored.content
     assert stored.meta['completion_tokens'] == 3
     sent = fake_openai.requests[-1]['messages']
-    assert sent[-1] == {'role': 'system', 'content': CONTINUE_PROMPT}
+    nudge = default_prompt_manager().continue_nudge_prompt.replace('{{lastChatMessage}}', 'Hi Alex.')
+    assert sent[-1] == {'role': 'system', 'content': nudge}
     assert {'role': 'assistant', 'content': 'Hi Alex.', 'name': 'Mira'} in sent
 
 

@@ -3,6 +3,7 @@
 It stands in for the real API, which tests cannot reach. Each test scripts it: the tokens to stream, a delay per
 token, the stop reason, an HTTP error, an `error` event or invalid JSON mid-stream, or a connection dropped
 mid-stream. It records the request bodies, headers and query strings it received and counts client disconnects.
+Like the real API, it refuses a body with a field the Messages API does not define (a sampler Claude lacks).
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ from starlette.routing import Route
 from .fake_server import serving
 
 OVERLOADED = {'type': 'error', 'error': {'type': 'overloaded_error', 'message': 'Overloaded'}}
+MESSAGES_FIELDS = frozenset({'model', 'messages', 'max_tokens', 'system', 'metadata', 'stop_sequences', 'stream',
+                             'temperature', 'top_k', 'top_p', 'tools', 'tool_choice', 'thinking', 'service_tier',
+                             'container', 'mcp_servers', 'context_management'})
 
 
 @dataclass
@@ -72,6 +76,11 @@ def _app(fake: FakeAnthropic) -> Starlette:
         script = fake.script
         if script.status >= 400:
             return JSONResponse(script.error_body, status_code=script.status, headers=script.headers)
+        unknown = sorted(set(body) - MESSAGES_FIELDS)
+        if unknown:
+            message = f'{unknown[0]}: Extra inputs are not permitted'
+            return JSONResponse({'type': 'error', 'error': {'type': 'invalid_request_error', 'message': message}},
+                                status_code=400)
         return StreamingResponse(_counting_disconnects(fake, _events(script, body['model'])),
                                  media_type='text/event-stream')
 

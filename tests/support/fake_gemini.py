@@ -3,7 +3,8 @@
 It stands in for Google's Generative Language API, which tests cannot reach. Each test scripts it: the tokens to
 stream, a delay per token, the finish reason (a safety block included), a blocked prompt, an HTTP error, an error
 chunk or invalid JSON mid-stream, or a connection dropped mid-stream. It records the request bodies, headers, query
-strings and model paths it received and counts client disconnects.
+strings and model paths it received and counts client disconnects. Like the real API, it refuses a
+`generationConfig` field that `GenerationConfig` does not define (a sampler Gemini lacks).
 """
 
 from __future__ import annotations
@@ -23,6 +24,11 @@ from starlette.routing import Route
 from .fake_server import serving
 
 INTERNAL = {'error': {'code': 500, 'message': 'An internal error has occurred.', 'status': 'INTERNAL'}}
+GENERATION_CONFIG_FIELDS = frozenset({
+    'stopSequences', 'responseMimeType', 'responseSchema', 'responseJsonSchema', 'responseModalities',
+    'candidateCount', 'maxOutputTokens', 'temperature', 'topP', 'topK', 'seed', 'presencePenalty',
+    'frequencyPenalty', 'responseLogprobs', 'logprobs', 'enableEnhancedCivicAnswers', 'speechConfig',
+    'thinkingConfig', 'imageConfig', 'mediaResolution'})
 HARASSMENT_RATINGS = [
     {'category': 'HARM_CATEGORY_HARASSMENT', 'probability': 'HIGH', 'blocked': True},
     {'category': 'HARM_CATEGORY_HATE_SPEECH', 'probability': 'NEGLIGIBLE'},
@@ -80,6 +86,9 @@ def _app(fake: FakeGemini) -> Starlette:
         script = fake.script
         if script.status >= 400:
             return JSONResponse(script.error_body, status_code=script.status, headers=script.headers)
+        unknown = sorted(set(body.get('generationConfig') or {}) - GENERATION_CONFIG_FIELDS)
+        if unknown:
+            return JSONResponse(_unknown_field_error(unknown[0]), status_code=400)
         model = request.path_params['target'].split(':')[0]
         return StreamingResponse(_counting_disconnects(fake, _chunks(script, model)), media_type='text/event-stream')
 
@@ -93,6 +102,11 @@ def _app(fake: FakeGemini) -> Starlette:
 
     return Starlette(routes=[Route('/v1beta/models/{target}', generate, methods=['POST']),
                              Route('/v1beta/models', models)])
+
+
+def _unknown_field_error(name: str) -> dict[str, Any]:
+    message = f'Invalid JSON payload received. Unknown name "{name}" at \'generation_config\': Cannot find field.'
+    return {'error': {'code': 400, 'message': message, 'status': 'INVALID_ARGUMENT'}}
 
 
 def _models_page(fake: FakeGemini, token: str | None, size: int) -> dict[str, Any]:

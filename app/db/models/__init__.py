@@ -4,6 +4,7 @@ from .character import Character, CharacterTag
 from .chat import Chat, Message
 from .connection import ProviderConnection
 from .instance_setting import InstanceSetting
+from .lorebook import Lorebook, LorebookBinding, LorebookEntry, WorldInfoSettingsRow
 from .persona import Persona
 from .preset import Preset
 from .user import ApiToken, User, UserSession
@@ -14,10 +15,14 @@ __all__ = [
     'CharacterTag',
     'Chat',
     'InstanceSetting',
+    'Lorebook',
+    'LorebookBinding',
+    'LorebookEntry',
     'Message',
     'Persona',
     'Preset',
     'ProviderConnection',
     'User',
     'UserSession',
+    'WorldInfoSettingsRow',
 ]

@@ -7,7 +7,7 @@ card JSON, `normalize` maps every card shape to our document, `spec_shapes` maps
 and `reader`/`writer` pick the format.
 """
 
-from .charx import adopt_icon
+from .charx import CharxFiles, KeptFiles, adopt_icon, kept_files, with_kept_files
 from .content_hash import content_hash
 from .limits import CardFileLimits
 from .reader import ParsedCard, open_card_archive, read_card_file
@@ -15,5 +15,6 @@ from .safe_zip import SafeZip
 from .spec_shapes import CardSpec, as_spec
 from .writer import CardFormat, ExportedCard, export_card
 
-__all__ = ['CardFileLimits', 'CardFormat', 'CardSpec', 'ExportedCard', 'ParsedCard', 'SafeZip', 'adopt_icon',
-           'as_spec', 'content_hash', 'export_card', 'open_card_archive', 'read_card_file']
+__all__ = ['CardFileLimits', 'CardFormat', 'CardSpec', 'CharxFiles', 'ExportedCard', 'KeptFiles', 'ParsedCard',
+           'SafeZip', 'adopt_icon', 'as_spec', 'content_hash', 'export_card', 'kept_files', 'open_card_archive',
+           'read_card_file', 'with_kept_files']

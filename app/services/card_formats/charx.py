@@ -1,9 +1,13 @@
 """CharX cards: a zip with the V3 card in `card.json` and its files under `assets/`.
 
 The main icon (the `icon` asset named `main`, else the first icon) becomes the character's avatar. Since our avatar
-is the card's default picture, its asset then points at `ccdefault:`; export writes the avatar back as
-`assets/icon/image/main.<ext>` and points the icon there, so a CharX round trip gives the same card. Other assets
-(emotions, backgrounds) stay listed in the card but their files are not kept.
+is the card's default picture, its asset then points at `ccdefault:`. Every other file of the archive (expressions,
+backgrounds, other icons, files no asset lists, RisuAI's extras) is kept: the importer stores each one by content and
+the card remembers them under `KEPT_FILES_KEY` (path → digest, plus the icon's original asset entry and the digest of
+the picture it held). A CharX export writes those files back unchanged and, while the avatar is still that picture,
+the icon at its original path with its original asset entry, so the card's `assets` array comes back as it was.
+Otherwise the avatar is written as `assets/icon/image/main.<ext>` and the icon points there. PNG and JSON exports
+leave `KEPT_FILES_KEY` out.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import copy
 import io
 import json
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ...errors import InvalidInputError
@@ -23,13 +27,38 @@ from .safe_zip import SafeZip
 CARD_ENTRY = 'card.json'
 EMBEDDED_PREFIXES = ('embeded://', 'embedded://', '__asset:')
 EXPORT_ICON_DIR = 'assets/icon/image'
+KEPT_FILES_KEY = 'tavern_plus_charx_files'
 
 
 @dataclass(frozen=True)
 class CharxContent:
+    """A read archive: the card, the main icon's picture and asset position and path, and every file but the card
+    (the icon's file among them)."""
+
     raw_card: dict[str, Any]
     icon: bytes | None
     icon_index: int | None
+    icon_path: str | None = None
+    files: dict[str, bytes] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class KeptFiles:
+    """What a stored card remembers of its CharX: file path → stored digest, and the icon's original asset entry
+    with the digest of the picture it held (None when no icon became the avatar)."""
+
+    files: dict[str, str]
+    icon_asset: dict[str, Any] | None = None
+    icon_digest: str | None = None
+
+
+@dataclass(frozen=True)
+class CharxFiles:
+    """What a CharX export writes beside the card: the kept files' bytes and, while the avatar is still the imported
+    icon, that icon's original asset entry."""
+
+    entries: dict[str, bytes] = field(default_factory=dict)
+    icon_asset: dict[str, Any] | None = None
 
 
 def is_charx(archive: SafeZip) -> bool:
@@ -37,16 +66,18 @@ def is_charx(archive: SafeZip) -> bool:
 
 
 def read_charx(data: bytes, limits: CardFileLimits) -> CharxContent:
+    """The card and all files of a CharX; every read counts against the archive's unpacked-size limits."""
     archive = SafeZip(data, limits)
     if not is_charx(archive):
         raise InvalidInputError('error.card.charx_without_card',
                                 'This CharX archive has no card.json, so it holds no character card.')
     raw = parse_json_object(archive.read(CARD_ENTRY))
+    files = {name: archive.read(name) for name in archive.names if name != CARD_ENTRY}
     index = main_icon_index(raw.get('data'))
     path = _embedded_path(raw['data']['assets'][index]) if index is not None else None
-    if path is None or path not in archive.entries:
-        return CharxContent(raw, None, None)
-    return CharxContent(raw, archive.read(path), index)
+    if path is None or path not in files:
+        return CharxContent(raw, None, None, files=files)
+    return CharxContent(raw, files[path], index, path, files)
 
 
 def main_icon_index(data: Any) -> int | None:
@@ -66,17 +97,59 @@ def adopt_icon(card: dict[str, Any], index: int, extension: str) -> dict[str, An
     return result
 
 
-def write_charx(v3_card: dict[str, Any], picture: bytes | None, extension: str) -> bytes:
-    """A CharX archive of the card, with `picture` as its main icon when there is one."""
+def with_kept_files(card: dict[str, Any], kept: KeptFiles) -> dict[str, Any]:
+    """A copy of `card` that remembers its CharX files."""
+    record: dict[str, Any] = {'files': dict(kept.files)}
+    if kept.icon_asset is not None:
+        record['icon'] = {'asset': copy.deepcopy(kept.icon_asset), 'digest': kept.icon_digest}
+    return {**copy.deepcopy(card), KEPT_FILES_KEY: record}
+
+
+def without_kept_files(card: dict[str, Any]) -> dict[str, Any]:
+    """`card` without the CharX bookkeeping (what other apps see, and what a card from a file may not bring in)."""
+    return {key: value for key, value in card.items() if key != KEPT_FILES_KEY}
+
+
+def kept_files(card: dict[str, Any]) -> KeptFiles:
+    """The CharX files a stored card remembers; malformed records read as none."""
+    record = card.get(KEPT_FILES_KEY)
+    record = record if isinstance(record, dict) else {}
+    files = record.get('files') if isinstance(record.get('files'), dict) else {}
+    icon = record.get('icon') if isinstance(record.get('icon'), dict) else {}
+    asset, digest = icon.get('asset'), icon.get('digest')
+    usable = isinstance(asset, dict) and isinstance(digest, str) and _embedded_path(asset) is not None
+    return KeptFiles({path: value for path, value in files.items() if isinstance(value, str)},
+                     asset if usable else None, digest if usable else None)
+
+
+def write_charx(v3_card: dict[str, Any], picture: bytes | None, extension: str,
+                files: CharxFiles | None = None) -> bytes:
+    """A CharX archive of the card, with `picture` as its main icon when there is one, and the kept `files`."""
     card = copy.deepcopy(v3_card)
+    files = files or CharxFiles()
     buffer = io.BytesIO()
+    written = {CARD_ENTRY}
     with zipfile.ZipFile(buffer, 'w', zipfile.ZIP_DEFLATED) as archive:
         if picture:
-            path = f'{EXPORT_ICON_DIR}/main.{extension}'
-            _point_icon_at(card['data'], path, extension)
+            restored = _restore_icon(card['data'], files.icon_asset)
+            path = restored or f'{EXPORT_ICON_DIR}/main.{extension}'
+            if restored is None:
+                _point_icon_at(card['data'], path, extension)
             archive.writestr(path, picture, compress_type=zipfile.ZIP_STORED)
+            written.add(path)
+        for name in sorted(set(files.entries) - written):
+            archive.writestr(name, files.entries[name])
         archive.writestr(CARD_ENTRY, json.dumps(card, ensure_ascii=False, indent=2))
     return buffer.getvalue()
+
+
+def _restore_icon(data: dict[str, Any], icon_asset: dict[str, Any] | None) -> str | None:
+    """Put the imported icon's asset entry back in place of the default-picture one; returns its file path."""
+    index = main_icon_index(data)
+    if icon_asset is None or index is None:
+        return None
+    data['assets'][index] = copy.deepcopy(icon_asset)
+    return _embedded_path(icon_asset)
 
 
 def _point_icon_at(data: dict[str, Any], path: str, extension: str) -> None:

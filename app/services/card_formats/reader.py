@@ -2,18 +2,19 @@
 then parse it into our canonical V3 card plus the picture that becomes the avatar.
 
 Accepted: PNG cards, CharX, JSON (V1, V2, V3, Pygmalion) and oobabooga YAML. A zip that is not a CharX is a batch
-of cards, which the importer unpacks with `open_card_archive`.
+of cards, which the importer unpacks with `open_card_archive`. A card never brings in our own CharX bookkeeping
+(`charx.KEPT_FILES_KEY`): only a real CharX's files may be kept, never stored files a card merely names.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import Any
 
 from ...errors import InvalidInputError
 from .card_json import parse_json_object
-from .charx import is_charx, read_charx
+from .charx import is_charx, read_charx, without_kept_files
 from .limits import CardFileLimits
 from .normalize import card_from_object
 from .png_card import read_png_card
@@ -28,14 +29,22 @@ JSON_START = (b'{', b'\xef\xbb\xbf{')
 
 @dataclass(frozen=True)
 class ParsedCard:
-    """A card read from a file; `icon_index` is the CharX asset that `picture` came from."""
+    """A card read from a file; `icon_index` is the CharX asset that `picture` came from, `icon_path` its file, and
+    `files` every file of a CharX but its card (path → bytes)."""
 
     card: dict[str, Any]
     picture: bytes | None = None
     icon_index: int | None = None
+    icon_path: str | None = None
+    files: dict[str, bytes] = field(default_factory=dict)
 
 
 def read_card_file(data: bytes, filename: str, limits: CardFileLimits) -> ParsedCard:
+    parsed = _read_card(data, filename, limits)
+    return replace(parsed, card=without_kept_files(parsed.card))
+
+
+def _read_card(data: bytes, filename: str, limits: CardFileLimits) -> ParsedCard:
     limits.check_file_size(len(data))
     if data.startswith(LFS_POINTER):
         raise InvalidInputError('error.card.lfs_pointer',
@@ -46,7 +55,8 @@ def read_card_file(data: bytes, filename: str, limits: CardFileLimits) -> Parsed
         return ParsedCard(card_from_object(read_png_card(data)), data)
     if is_zip(data):
         content = read_charx(data, limits)
-        return ParsedCard(card_from_object(content.raw_card), content.icon, content.icon_index)
+        return ParsedCard(card_from_object(content.raw_card), content.icon, content.icon_index, content.icon_path,
+                          content.files)
     if suffix in YAML_SUFFIXES:
         return ParsedCard(read_yaml_card(data))
     if suffix == '.json' or data.lstrip().startswith(JSON_START):

@@ -1,9 +1,12 @@
-"""Import a SillyTavern chat file as a new chat of one of the user's characters, in one transaction.
+"""Import a chat file as new chats of one of the user's characters, in one transaction.
 
-The whole file is parsed and checked before anything is written, and the chat with all its messages is stored in a
-single commit, so a refused or failing import leaves nothing behind. Without an explicit character the header's
-`character_name` picks the user's character of that name (ignoring case); headerless files (old group chats) need
-the character chosen. Group speakers keep their own names on their messages.
+`import_file` takes every format in `chat_formats` (SillyTavern, Chub, CAI Tools, oobabooga, Agnai, KoboldAI Lite,
+RisuAI); a file may hold several chats (CAI Tools histories, RisuAI "all chats"), each becomes its own chat.
+`import_jsonl` takes SillyTavern JSONL only (the SillyTavern migration's chats). The whole file is parsed and checked
+before anything is written, and the chats with all their messages are stored in a single commit, so a refused or
+failing import leaves nothing behind. Without an explicit character the character the file names (a SillyTavern
+header's `character_name`) picks the user's character of that name (ignoring case); files that name none
+(headerless group chats, most foreign formats) need the character chosen. Group speakers keep their own names.
 """
 
 from __future__ import annotations
@@ -21,13 +24,15 @@ from ...db.models import Character, Chat, Message, User
 from ...db.types import utcnow
 from ...errors import InvalidInputError
 from ..ownership import load_owned
-from .jsonl_reader import StChatFile, read_jsonl
+from .chat_formats import read_chat_file, read_sillytavern
 from .limits import ChatFileLimits
-from .st_header import chat_meta, created_at
-from .st_message import ImportedMessage, from_st
+from .parsed_chat import FORMAT_LABELS, ParsedChat
+from .st_header import chat_meta
+from .st_message import ImportedMessage
 
 INSERT_BATCH = 1000
 MAX_TITLE = 200
+FILE_SUFFIXES = ('.jsonl', '.json')
 
 
 class ChatImportService:
@@ -35,39 +40,52 @@ class ChatImportService:
         self.db = db
         self.limits = limits or ChatFileLimits()
 
+    async def import_file(self, owner: User, data: bytes, filename: str,
+                          character_id: str | None = None) -> list[Chat]:
+        """Store every chat in `data` (any accepted format) for `character_id`, or the character the file names."""
+        parsed = await asyncio.to_thread(read_chat_file, data, filename, self.limits)
+        return await self._store(owner, parsed, filename, character_id)
+
     async def import_jsonl(self, owner: User, data: bytes, filename: str, character_id: str | None = None) -> Chat:
         """Store the chat in `data` (a SillyTavern .jsonl) for `character_id`, or the character its header names."""
-        parsed, messages = await asyncio.to_thread(_read, data, self.limits)
+        parsed = await asyncio.to_thread(read_sillytavern, data, self.limits)
+        (chat,) = await self._store(owner, [parsed], filename, character_id)
+        return chat
+
+    async def _store(self, owner: User, parsed: list[ParsedChat], filename: str,
+                     character_id: str | None) -> list[Chat]:
+        name = PureWindowsPath(filename or '').name
         async with self.db.session() as session:
-            character = await _pick_character(session, owner, parsed.header, character_id)
-            chat = _new_chat(owner, character, parsed, messages, PureWindowsPath(filename or '').name)
-            session.add(chat)
+            character = await _pick_character(session, owner, parsed[0], character_id)
+            chats = [_new_chat(owner, character, item, name, '' if item.title else _number(index, len(parsed)))
+                     for index, item in enumerate(parsed)]
+            session.add_all(chats)
             await session.flush()
-            await _insert_messages(session, chat, messages)
+            for chat, item in zip(chats, parsed, strict=True):
+                await _insert_messages(session, chat, item.messages)
             await session.commit()
-            return chat
+            return chats
 
 
-def _read(data: bytes, limits: ChatFileLimits) -> tuple[StChatFile, list[ImportedMessage]]:
-    """Parse and map the whole file (in a worker thread: a big file would stall every page for a moment)."""
-    parsed = read_jsonl(data, limits)
-    return parsed, [from_st(item, line) for line, item in parsed.messages]
-
-
-async def _pick_character(session: AsyncSession, owner: User, header: dict[str, Any] | None,
+async def _pick_character(session: AsyncSession, owner: User, parsed: ParsedChat,
                           character_id: str | None) -> Character:
-    """The chosen character, else the owner's only character named like the header's `character_name`."""
+    """The chosen character, else the owner's only character named like the one the file names."""
     if character_id:
         return await load_owned(session, Character, character_id, owner, code='error.character.not_found',
                                 message='No such character.')
-    if header is None:
+    name = parsed.character_name
+    if parsed.source_format in ('sillytavern', 'chub') and parsed.header is None:
         raise InvalidInputError('error.chat_file.choose_character',
                                 'This chat file does not name its character (SillyTavern group chats do not). '
                                 'Choose the character to import it into.')
-    name = str(header.get('character_name') or '').strip()
+    if not name:
+        label = FORMAT_LABELS[parsed.source_format]
+        raise InvalidInputError('error.chat_format.choose_character',
+                                f'This {label} chat does not name its character. Choose the character to import it '
+                                'into.', format=label)
     rows = (await session.exec(select(col(Character.id), col(Character.name))
                                .where(col(Character.owner_id) == owner.id))).all()
-    matches = [row_id for row_id, row_name in rows if name and row_name.casefold() == name.casefold()]
+    matches = [row_id for row_id, row_name in rows if row_name.casefold() == name.casefold()]
     if len(matches) == 1:
         return await load_owned(session, Character, matches[0], owner, code='error.character.not_found',
                                 message='No such character.')
@@ -80,13 +98,14 @@ async def _pick_character(session: AsyncSession, owner: User, header: dict[str, 
                             'the character to import the chat into.', name=name)
 
 
-def _new_chat(owner: User, character: Character, parsed: StChatFile, messages: list[ImportedMessage],
-              filename: str) -> Chat:
-    started = created_at(parsed.header) or _first_date(messages) or utcnow()
-    title = _title(filename) or f'{character.name} – {started:%Y-%m-%d}'[:MAX_TITLE]
-    return Chat(owner_id=owner.id, character_id=character.id, title=title,
-                meta=chat_meta(parsed.header, filename=filename, group=_is_group(parsed, messages)),
-                message_count=len(messages), created_at=started, updated_at=utcnow())
+def _new_chat(owner: User, character: Character, parsed: ParsedChat, filename: str, number: str) -> Chat:
+    started = parsed.started or _first_date(parsed.messages) or utcnow()
+    title = parsed.title or _title(filename) or f'{character.name} – {started:%Y-%m-%d}'
+    meta = chat_meta(parsed.header, filename=filename, group=parsed.group, source_format=parsed.source_format)
+    if parsed.header is None and parsed.chat_metadata:
+        meta['chat_metadata'] = parsed.chat_metadata
+    return Chat(owner_id=owner.id, character_id=character.id, title=f'{title[:MAX_TITLE - len(number)]}{number}',
+                meta=meta, message_count=len(parsed.messages), created_at=started, updated_at=utcnow())
 
 
 async def _insert_messages(session: AsyncSession, chat: Chat, messages: list[ImportedMessage]) -> None:
@@ -102,16 +121,16 @@ async def _insert_messages(session: AsyncSession, chat: Chat, messages: list[Imp
         await session.exec(insert(Message), params=rows[start:start + INSERT_BATCH])
 
 
-def _is_group(parsed: StChatFile, messages: list[ImportedMessage]) -> bool:
-    speakers = {message.name for message in messages if message.role == 'assistant'}
-    return parsed.header is None or len(speakers) > 1 or any(item.get('is_group') for _, item in parsed.messages)
-
-
 def _first_date(messages: list[ImportedMessage]) -> datetime | None:
     return next((message.sent_at for message in messages if message.sent_at), None)
 
 
+def _number(index: int, count: int) -> str:
+    """The suffix that tells apart the untitled chats of one file: " (2)" for the second of several."""
+    return f' ({index + 1})' if count > 1 else ''
+
+
 def _title(filename: str) -> str:
-    """The file name without `.jsonl`, as a one-line chat title."""
-    stem = filename[:-len('.jsonl')] if filename.lower().endswith('.jsonl') else filename
+    """The file name without `.jsonl` or `.json`, as a one-line chat title."""
+    stem = next((filename[:-len(suffix)] for suffix in FILE_SUFFIXES if filename.lower().endswith(suffix)), filename)
     return ' '.join(stem.split())[:MAX_TITLE]

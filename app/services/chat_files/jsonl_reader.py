@@ -33,7 +33,7 @@ def read_jsonl(data: bytes, limits: ChatFileLimits) -> StChatFile:
     """Parse a chat file; raises a TavernError naming the first line that is not a JSON object."""
     if len(data) > limits.max_bytes:
         raise limits.too_large()
-    lines = _decode(data).rstrip('\r\n').split('\n')
+    lines = decode_text(data).rstrip('\r\n').split('\n')
     if len(lines) > limits.max_lines:
         raise InvalidInputError('error.chat_file.too_many_lines',
                                 f'The chat file has more than {limits.max_lines} lines.', limit=limits.max_lines)
@@ -51,7 +51,8 @@ def is_header(item: dict[str, Any]) -> bool:
     return 'mes' not in item and not HEADER_KEYS.isdisjoint(item)
 
 
-def _decode(data: bytes) -> str:
+def decode_text(data: bytes) -> str:
+    """The file as text: UTF-8 (with or without a byte-order mark) or UTF-16 with one."""
     try:
         if data.startswith((b'\xff\xfe', b'\xfe\xff')):
             return data.decode('utf-16')
@@ -67,26 +68,27 @@ def _parse_line(line: str, number: int, limits: ChatFileLimits) -> dict[str, Any
                                 f'Line {number} is longer than {limits.max_line_chars} characters.',
                                 line=number, limit=limits.max_line_chars)
     try:
-        item = json.loads(line, parse_constant=_refuse_constant)
+        item = json.loads(line, parse_constant=refuse_constant)
     except (ValueError, RecursionError):
         item = None
     if not isinstance(item, dict):
         raise InvalidInputError('error.chat_file.bad_line',
                                 f'Line {number} is not a JSON object. Each line of a SillyTavern chat is one '
                                 'message.', line=number)
-    return _storable(item) if UNSTORABLE.search(line) else item
+    return storable(item) if UNSTORABLE.search(line) else item
 
 
-def _refuse_constant(name: str) -> None:
+def refuse_constant(name: str) -> None:
+    """`json.loads` hook: NaN and Infinity are JavaScript, not JSON."""
     raise ValueError(f'{name} is not JSON')
 
 
-def _storable(value: Any) -> Any:
+def storable(value: Any) -> Any:
     """Drop NUL characters and replace lone surrogates, which neither SQLite nor PostgreSQL text can hold."""
     if isinstance(value, str):
         return SURROGATE.sub('\ufffd', value.replace('\x00', ''))
     if isinstance(value, list):
-        return [_storable(item) for item in value]
+        return [storable(item) for item in value]
     if isinstance(value, dict):
-        return {_storable(key): _storable(item) for key, item in value.items()}
+        return {storable(key): storable(item) for key, item in value.items()}
     return value

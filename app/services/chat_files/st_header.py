@@ -3,7 +3,8 @@
 `chat.meta['chat_metadata']` keeps SillyTavern's `chat_metadata` verbatim (Author's Note, variables, integrity slug,
 extension state) and `chat.meta['header']` every other header field as it was (`user_name`, `character_name`,
 `create_date`, unknown keys), so exporting writes the header back unchanged. `chat.meta['source']` records where an
-imported chat came from.
+imported chat came from: the file name and its format (`sillytavern`, `chub`, `cai_tools`, `oobabooga`, `agnai`,
+`kobold_lite` or `risuai`).
 """
 
 from __future__ import annotations
@@ -17,11 +18,12 @@ from .dates import format_create_date, parse_st_date
 METADATA_KEY = 'chat_metadata'
 
 
-def chat_meta(header: dict[str, Any] | None, *, filename: str, group: bool) -> dict[str, Any]:
+def chat_meta(header: dict[str, Any] | None, *, filename: str, group: bool,
+              source_format: str = 'sillytavern') -> dict[str, Any]:
     """What an imported file's header (None for a headerless file) leaves in `chat.meta`."""
     metadata = (header or {}).get(METADATA_KEY)
     meta: dict[str, Any] = {METADATA_KEY: metadata if isinstance(metadata, dict) else {},
-                            'source': {'format': 'sillytavern', 'filename': filename, 'group': group}}
+                            'source': {'format': source_format, 'filename': filename, 'group': group}}
     if header is not None:
         meta['header'] = {key: value for key, value in header.items() if key != METADATA_KEY}
     return meta

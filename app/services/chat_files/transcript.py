@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ...db.models import Message
-from ..prompt_builder import substitute
+from ..name_macros import substitute
 from .dates import format_send_date
 from .st_message import ST_KEY
 

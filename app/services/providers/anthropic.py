@@ -19,19 +19,22 @@ from .base import (
     GenerationRequest,
     ModelInfo,
     ProviderError,
-    SamplerSettings,
 )
 from .http_errors import raise_for_status, stream_error, transport_errors
+from .sampler_wire import renamed
 from .stream_parsing import body_lines, parse_json_object, truncated_error
 
 TIMEOUT = httpx.Timeout(120.0, connect=10.0)
 API_VERSION = '2023-06-01'
 OPENING_USER_TURN = '(continue)'
 FINISH_REASONS = {'end_turn': 'stop', 'stop_sequence': 'stop', 'max_tokens': 'length'}
+WIRE_NAMES = {'temperature': 'temperature', 'top_p': 'top_p', 'top_k': 'top_k', 'stop': 'stop_sequences'}
 
 
 class AnthropicProvider:
     """One Anthropic connection; `options` is part of the common adapter signature and none are read."""
+
+    SUPPORTED_SAMPLERS = frozenset({'max_tokens', *WIRE_NAMES})
 
     def __init__(self, base_url: str, api_key: str | None = None, *, client: httpx.AsyncClient | None = None,
                  options: dict[str, Any] | None = None) -> None:
@@ -72,7 +75,7 @@ def request_body(request: GenerationRequest) -> dict[str, Any]:
     if system:
         body['system'] = system
     body['messages'] = conversation(request.messages)
-    body.update(_sampler_fields(request.sampler))
+    body.update(renamed(request.sampler, WIRE_NAMES) | request.sampler.extra)
     return body
 
 
@@ -95,14 +98,6 @@ def conversation(messages: list[ChatMessage]) -> list[dict[str, str]]:
     if turns[-1]['role'] == 'assistant':
         turns[-1]['content'] = turns[-1]['content'].rstrip()
     return turns
-
-
-def _sampler_fields(sampler: SamplerSettings) -> dict[str, Any]:
-    optional = {'temperature': sampler.temperature, 'top_p': sampler.top_p, 'top_k': sampler.top_k,
-                'stop_sequences': sampler.stop or None}
-    return {key: value for key, value in optional.items() if value is not None} | sampler.extra
-
-
 
 
 @dataclass

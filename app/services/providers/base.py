@@ -25,17 +25,50 @@ class ChatMessage:
 
 @dataclass
 class SamplerSettings:
-    """Sampler parameters; `None` means "the backend's default" and is not sent."""
+    """Sampler parameters; `None` (or an empty list) means "the backend's default" and is not sent.
+
+    Each adapter sends only the ones its backend accepts (its `SUPPORTED_SAMPLERS`), under the backend's names.
+    Dynamic temperature applies when both `min_temp` and `max_temp` are set. `logit_bias` keys are token ids
+    written as digits, or text. `extra` is sent as given, over everything else.
+    """
 
     max_tokens: int = 300
     temperature: float | None = None
     top_p: float | None = None
     top_k: int | None = None
     min_p: float | None = None
+    typical_p: float | None = None
+    tfs: float | None = None
+    top_a: float | None = None
+    epsilon_cutoff: float | None = None
+    eta_cutoff: float | None = None
     repetition_penalty: float | None = None
+    repetition_penalty_range: int | None = None
+    repetition_penalty_slope: float | None = None
     frequency_penalty: float | None = None
     presence_penalty: float | None = None
+    no_repeat_ngram_size: int | None = None
+    mirostat_mode: int | None = None
+    mirostat_tau: float | None = None
+    mirostat_eta: float | None = None
+    dry_multiplier: float | None = None
+    dry_base: float | None = None
+    dry_allowed_length: int | None = None
+    dry_penalty_last_n: int | None = None
+    dry_sequence_breakers: list[str] | None = None
+    xtc_threshold: float | None = None
+    xtc_probability: float | None = None
+    min_temp: float | None = None
+    max_temp: float | None = None
+    dynatemp_exponent: float | None = None
+    smoothing_factor: float | None = None
+    smoothing_curve: float | None = None
     seed: int | None = None
+    logit_bias: dict[str, float] = field(default_factory=dict)
+    banned_tokens: list[int] = field(default_factory=list)
+    banned_strings: list[str] = field(default_factory=list)
+    min_length: int | None = None
+    ban_eos_token: bool | None = None
     stop: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -19,19 +19,24 @@ from .base import (
     GenerationRequest,
     ModelInfo,
     ProviderError,
-    SamplerSettings,
 )
 from .http_errors import raise_for_status, stream_error, transport_errors
+from .sampler_wire import renamed
 from .stream_parsing import body_lines, parse_json_object, truncated_error
 
 TIMEOUT = httpx.Timeout(120.0, connect=10.0)
 OPENING_USER_TURN = '(continue)'
 FINISH_REASONS = {'STOP': 'stop', 'MAX_TOKENS': 'length'}
 BLOCKING_FINISH_REASONS = {'SAFETY', 'RECITATION', 'PROHIBITED_CONTENT', 'BLOCKLIST', 'SPII', 'IMAGE_SAFETY'}
+WIRE_NAMES = {'max_tokens': 'maxOutputTokens', 'temperature': 'temperature', 'top_p': 'topP', 'top_k': 'topK',
+              'stop': 'stopSequences', 'seed': 'seed', 'presence_penalty': 'presencePenalty',
+              'frequency_penalty': 'frequencyPenalty'}
 
 
 class GeminiProvider:
     """One Gemini connection; `options['safety_settings']` is sent as the request's `safetySettings` list."""
+
+    SUPPORTED_SAMPLERS = frozenset(WIRE_NAMES)
 
     def __init__(self, base_url: str, api_key: str | None = None, *, client: httpx.AsyncClient | None = None,
                  options: dict[str, Any] | None = None) -> None:
@@ -85,7 +90,7 @@ def request_body(request: GenerationRequest, safety_settings: Any = None) -> dic
     system = '\n\n'.join(m.content for m in request.messages if m.role == 'system')
     if system:
         body['systemInstruction'] = {'parts': [{'text': system}]}
-    body['generationConfig'] = _generation_config(request.sampler)
+    body['generationConfig'] = renamed(request.sampler, WIRE_NAMES) | request.sampler.extra
     if safety_settings:
         body['safetySettings'] = safety_settings
     return body
@@ -105,16 +110,6 @@ def contents(messages: list[ChatMessage]) -> list[dict[str, Any]]:
     if not turns or turns[0]['role'] != 'user':
         turns.insert(0, {'role': 'user', 'text': OPENING_USER_TURN})
     return [{'role': turn['role'], 'parts': [{'text': turn['text']}]} for turn in turns]
-
-
-def _generation_config(sampler: SamplerSettings) -> dict[str, Any]:
-    optional = {'maxOutputTokens': sampler.max_tokens, 'temperature': sampler.temperature, 'topP': sampler.top_p,
-                'topK': sampler.top_k, 'stopSequences': sampler.stop or None, 'seed': sampler.seed,
-                'presencePenalty': sampler.presence_penalty, 'frequencyPenalty': sampler.frequency_penalty}
-    return {key: value for key, value in optional.items() if value is not None} | sampler.extra
-
-
-
 
 
 def blocked_error(reason: str, ratings: list[dict[str, Any]]) -> ProviderError:

@@ -2,14 +2,14 @@
 
 A connection row stores only the kind's id; this table says which adapter speaks to it, where it usually lives,
 whether it needs a key, and whether it takes a text prompt (rendered with an instruct template) rather than chat
-messages. The Connections page and the REST API list these kinds.
+messages. The Connections page and the REST API list these kinds. Each kind's adapter declares the sampler settings
+its backend accepts (`SUPPORTED_SAMPLERS`), so the generation panel shows only those.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
@@ -18,11 +18,23 @@ from .anthropic import AnthropicProvider
 from .base import ChatProvider
 from .gemini import GeminiProvider
 from .koboldcpp import KoboldCppProvider
+from .local_llama import LocalLlamaProvider
 from .ollama import OllamaProvider
 from .openai_compatible import OpenAICompatibleProvider
 from .openai_text import OpenAICompatibleTextProvider
 
-AdapterFactory = Callable[..., ChatProvider]
+
+class AdapterFactory(Protocol):
+    """An adapter class: it builds the provider for one connection and names the samplers its backend accepts."""
+
+    SUPPORTED_SAMPLERS: frozenset[str]
+
+    def __call__(self, base_url: str, api_key: str | None, *, client: httpx.AsyncClient,
+                 options: dict[str, Any]) -> ChatProvider: ...
+
+
+LOCAL_KIND = 'local'
+"""The embedded model that answers when a chat has no connection; not a kind a connection can have."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +50,11 @@ class ProviderKind:
                options: dict[str, Any]) -> ChatProvider:
         """The adapter for one connection; an empty base URL means the kind's usual address."""
         return self.adapter(base_url or self.default_base_url, api_key, client=client, options=options)
+
+    @property
+    def samplers(self) -> frozenset[str]:
+        """The sampler settings this kind's backend accepts (`SamplerSettings` field names)."""
+        return self.adapter.SUPPORTED_SAMPLERS
 
 
 PROVIDER_KINDS: dict[str, ProviderKind] = {kind.id: kind for kind in (
@@ -61,3 +78,8 @@ def provider_kind(kind_id: str) -> ProviderKind:
         raise InvalidInputError('error.connection.unknown_kind',
                                 f'Unknown connection kind "{kind_id}"; use one of: {", ".join(PROVIDER_KINDS)}.',
                                 kind=kind_id, known=', '.join(PROVIDER_KINDS)) from None
+
+
+def supported_samplers(kind_id: str) -> frozenset[str]:
+    """The sampler settings a kind's backend accepts; `LOCAL_KIND` is the embedded model."""
+    return LocalLlamaProvider.SUPPORTED_SAMPLERS if kind_id == LOCAL_KIND else provider_kind(kind_id).samplers

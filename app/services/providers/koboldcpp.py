@@ -1,6 +1,8 @@
 """KoboldCpp's native API: `POST {root}/api/extra/generate/stream` streamed as Server-Sent Events.
 
-The native API takes KoboldCpp's own sampler names (`rep_pen`, `sampler_seed`, `max_context_length`). Each event
+The native API takes KoboldCpp's own sampler names (`rep_pen`, `typical`, `sampler_seed`, `max_context_length`,
+`banned_tokens` for banned strings, `custom_token_bans` for banned token ids), logit bias by token id only, and
+dynamic temperature as a midpoint `temperature` with a `dynatemp_range` either side. Each event
 is `event: message` + `data: {"token": ..., "finish_reason": ...}`, with a null finish reason (the string "null" in
 older releases) until the last event, which says "stop" or "length" (KoboldCpp 1.64+), after which the server closes
 the connection. KoboldCpp keeps generating when a client goes away, so leaving a stream early also posts
@@ -20,6 +22,7 @@ import httpx
 from .base import Delta, GenerationRequest, ModelInfo, ProviderError
 from .http_errors import http_error, json_or_text, raise_for_status, stream_error, transport_errors
 from .openai_text import NO_FINISH, prompt_and_stop, without_none
+from .sampler_wire import dynamic_temperature, renamed, token_id_bias
 from .stream_parsing import malformed_error, parse_json_object, sse_data, truncated_error
 
 TIMEOUT = httpx.Timeout(120.0, connect=10.0)
@@ -28,12 +31,26 @@ DEFAULT_BASE_URL = 'http://127.0.0.1:5001'
 API_SUFFIXES = ('/api', '/v1')
 MODEL_PREFIX = 'koboldcpp/'
 PROTECTED_MODEL = 'koboldcpp/protected-model'
+WIRE_NAMES = {
+    'temperature': 'temperature', 'top_p': 'top_p', 'top_k': 'top_k', 'top_a': 'top_a', 'typical_p': 'typical',
+    'tfs': 'tfs', 'min_p': 'min_p', 'repetition_penalty': 'rep_pen', 'repetition_penalty_range': 'rep_pen_range',
+    'repetition_penalty_slope': 'rep_pen_slope', 'presence_penalty': 'presence_penalty',
+    'mirostat_mode': 'mirostat', 'mirostat_tau': 'mirostat_tau', 'mirostat_eta': 'mirostat_eta',
+    'dry_multiplier': 'dry_multiplier', 'dry_base': 'dry_base', 'dry_allowed_length': 'dry_allowed_length',
+    'dry_penalty_last_n': 'dry_penalty_last_n', 'dry_sequence_breakers': 'dry_sequence_breakers',
+    'xtc_threshold': 'xtc_threshold', 'xtc_probability': 'xtc_probability', 'dynatemp_exponent': 'dynatemp_exponent',
+    'smoothing_factor': 'smoothing_factor', 'seed': 'sampler_seed', 'banned_strings': 'banned_tokens',
+    'ban_eos_token': 'ban_eos_token',
+}
 
 _aborts: set[asyncio.Task[None]] = set()
 
 
 class KoboldCppProvider:
     """One KoboldCpp server; `options` may hold `instruct_template` and `context_size` (`max_context_length`)."""
+
+    SUPPORTED_SAMPLERS = frozenset({'max_tokens', 'stop', 'min_temp', 'max_temp', 'banned_tokens', 'logit_bias',
+                                    *WIRE_NAMES})
 
     def __init__(self, base_url: str, api_key: str | None = None, *, client: httpx.AsyncClient | None = None,
                  options: dict[str, Any] | None = None) -> None:
@@ -108,10 +125,14 @@ def request_body(request: GenerationRequest, options: dict[str, Any], genkey: st
     sampler = request.sampler
     context_size = request.context_size or options.get('context_size')
     named = {'prompt': prompt, 'max_length': sampler.max_tokens,
-             'max_context_length': int(context_size) if context_size else None,
-             'temperature': sampler.temperature, 'top_p': sampler.top_p, 'top_k': sampler.top_k,
-             'min_p': sampler.min_p, 'rep_pen': sampler.repetition_penalty, 'sampler_seed': sampler.seed,
+             'max_context_length': int(context_size) if context_size else None, **renamed(sampler, WIRE_NAMES),
              'stop_sequence': stop or None, 'trim_stop': True}
+    dynamic = dynamic_temperature(sampler)
+    if dynamic is not None:
+        named.update(temperature=dynamic[0], dynatemp_range=dynamic[1])
+    if sampler.banned_tokens:
+        named['custom_token_bans'] = ','.join(str(token) for token in sampler.banned_tokens)
+    named['logit_bias'] = token_id_bias(sampler.logit_bias) or None
     return without_none(named | sampler.extra) | {'genkey': genkey}
 
 

@@ -20,17 +20,21 @@ from .base import ContextTooLongError, Delta, GenerationRequest, ModelInfo, Samp
 from .local_chat_template import prompt_tokens
 from .local_models import discover_models, find_model
 from .local_worker import FINISHED, Job, LlamaWorker, shared_worker
+from .sampler_wire import is_token_id, renamed
 
 DEFAULT_CONTEXT_SIZE = 2048
 PREFILL_BATCH = 128
-SAMPLER_NAMES = {'temperature': 'temperature', 'top_p': 'top_p', 'top_k': 'top_k', 'min_p': 'min_p',
-                 'repetition_penalty': 'repeat_penalty', 'frequency_penalty': 'frequency_penalty',
-                 'presence_penalty': 'presence_penalty', 'seed': 'seed'}
-EXTRA_SAMPLERS = ('typical_p', 'tfs_z', 'mirostat_mode', 'mirostat_tau', 'mirostat_eta')
+WIRE_NAMES = {'max_tokens': 'max_tokens', 'temperature': 'temperature', 'top_p': 'top_p', 'top_k': 'top_k',
+              'min_p': 'min_p', 'typical_p': 'typical_p', 'tfs': 'tfs_z', 'repetition_penalty': 'repeat_penalty',
+              'frequency_penalty': 'frequency_penalty', 'presence_penalty': 'presence_penalty',
+              'mirostat_mode': 'mirostat_mode', 'mirostat_tau': 'mirostat_tau', 'mirostat_eta': 'mirostat_eta',
+              'seed': 'seed'}
 
 
 class LocalLlamaProvider:
     """Models are files in `models_dir` (plus the bundled SmolLM2); `model` is the id `count_tokens` counts for."""
+
+    SUPPORTED_SAMPLERS = frozenset({'stop', 'logit_bias', *WIRE_NAMES})
 
     def __init__(self, models_dir: Path | None = None, model: str = '', *, n_ctx: int = DEFAULT_CONTEXT_SIZE,
                  worker: LlamaWorker | None = None) -> None:
@@ -85,6 +89,7 @@ def _generate(request: GenerationRequest, llama: Llama, cancelled: threading.Eve
     meter = _TokenMeter(cancelled, len(tokens))
     options = sampling_options(request.sampler)
     chunks = llama.create_completion(tokens, stream=True, stop=template_stop + request.sampler.stop,
+                                     logit_bias=token_bias(llama, request.sampler.logit_bias) or None,
                                      stopping_criteria=StoppingCriteriaList([meter]), **options)
     for chunk in chunks:
         choice = chunk['choices'][0]
@@ -113,11 +118,16 @@ def prefill(llama: Llama, tokens: list[int], cancelled: threading.Event) -> bool
 
 def sampling_options(sampler: SamplerSettings) -> dict[str, Any]:
     """llama-cpp keyword arguments for the settings that are set; unset ones keep llama-cpp's defaults."""
-    values: dict[str, Any] = {'max_tokens': sampler.max_tokens}
-    values.update({name: getattr(sampler, key) for key, name in SAMPLER_NAMES.items()
-                   if getattr(sampler, key) is not None})
-    values.update({key: sampler.extra[key] for key in EXTRA_SAMPLERS if key in sampler.extra})
-    return values
+    return renamed(sampler, WIRE_NAMES)
+
+
+def token_bias(llama: Llama, logit_bias: dict[str, float]) -> dict[int, float]:
+    """Logit bias by token id: digit keys are ids, text keys bias every token the model's tokenizer makes of them."""
+    biases: dict[int, float] = {}
+    for key, bias in logit_bias.items():
+        tokens = [int(key)] if is_token_id(key) else llama.tokenize(key.encode('utf-8'), add_bos=False, special=False)
+        biases.update(dict.fromkeys(tokens, bias))
+    return biases
 
 
 class _TokenMeter:

@@ -1,8 +1,9 @@
 """Ollama's native chat API: `POST {root}/api/chat` streamed as newline-delimited JSON, models from `/api/tags`.
 
 Ollama also answers in the OpenAI format under `/v1`, but only the native API takes Ollama's own options, so the
-context size the user picks (`num_ctx`), `min_p`, `repeat_penalty` and `keep_alive` actually reach the model.
-HTTP and stream failures become `ProviderError`s a user can act on; a reply cut off mid-way keeps what arrived.
+context size the user picks (`num_ctx`), `min_p`, `repeat_penalty`, mirostat and `keep_alive` actually reach the
+model. HTTP and stream failures become `ProviderError`s a user can act on; a reply cut off mid-way keeps what
+arrived.
 """
 
 from __future__ import annotations
@@ -14,15 +15,25 @@ import httpx
 
 from .base import Delta, GenerationRequest, ModelInfo, SamplerSettings
 from .http_errors import raise_for_status, stream_error, transport_errors
+from .sampler_wire import renamed
 from .stream_parsing import body_lines, parse_json_object, truncated_error
 
 TIMEOUT = httpx.Timeout(120.0, connect=10.0)
 DEFAULT_BASE_URL = 'http://127.0.0.1:11434'
 API_SUFFIXES = ('/api', '/v1')
+WIRE_NAMES = {
+    'max_tokens': 'num_predict', 'temperature': 'temperature', 'top_p': 'top_p', 'top_k': 'top_k', 'min_p': 'min_p',
+    'typical_p': 'typical_p', 'tfs': 'tfs_z', 'repetition_penalty': 'repeat_penalty',
+    'repetition_penalty_range': 'repeat_last_n', 'frequency_penalty': 'frequency_penalty',
+    'presence_penalty': 'presence_penalty', 'mirostat_mode': 'mirostat', 'mirostat_tau': 'mirostat_tau',
+    'mirostat_eta': 'mirostat_eta', 'seed': 'seed', 'stop': 'stop',
+}
 
 
 class OllamaProvider:
     """One Ollama server; `options` may hold `context_size` (sent as `num_ctx`) and `keep_alive`."""
+
+    SUPPORTED_SAMPLERS = frozenset(WIRE_NAMES)
 
     def __init__(self, base_url: str, api_key: str | None = None, *, client: httpx.AsyncClient | None = None,
                  options: dict[str, Any] | None = None) -> None:
@@ -71,14 +82,8 @@ def request_body(request: GenerationRequest, options: dict[str, Any]) -> dict[st
 
 def model_options(sampler: SamplerSettings, context_size: int | None) -> dict[str, Any]:
     """Ollama's names for the sampler settings plus `sampler.extra`; unset (None) values are left out."""
-    named = {'num_predict': sampler.max_tokens, 'temperature': sampler.temperature, 'top_p': sampler.top_p,
-             'top_k': sampler.top_k, 'min_p': sampler.min_p, 'repeat_penalty': sampler.repetition_penalty,
-             'frequency_penalty': sampler.frequency_penalty, 'presence_penalty': sampler.presence_penalty,
-             'seed': sampler.seed, 'stop': sampler.stop or None,
-             'num_ctx': int(context_size) if context_size else None}
+    named = {**renamed(sampler, WIRE_NAMES), 'num_ctx': int(context_size) if context_size else None}
     return {key: value for key, value in (named | sampler.extra).items() if value is not None}
-
-
 
 
 async def _deltas(lines: AsyncIterator[str]) -> AsyncIterator[Delta]:

@@ -1,7 +1,8 @@
 """OpenAI-compatible chat completions (OpenAI, OpenRouter, DeepSeek, vLLM, llama.cpp server, LM Studio, Ollama /v1).
 
 Streams `POST {base}/chat/completions` with `stream: true` as Server-Sent Events and maps HTTP and stream failures
-to `ProviderError`s a user can act on.
+to `ProviderError`s a user can act on. Besides OpenAI's own sampler fields it sends `top_k`, `min_p` and the
+repetition penalty (under vLLM's and llama.cpp's names), which OpenRouter and the local servers take.
 """
 
 from __future__ import annotations
@@ -13,12 +14,18 @@ import httpx
 
 from .base import Delta, GenerationRequest, ModelInfo
 from .http_errors import json_or_text, raise_for_status, stream_error, transport_errors
+from .sampler_wire import renamed
 from .stream_parsing import body_lines, malformed_error, parse_json_object, truncated_error
 
 TIMEOUT = httpx.Timeout(120.0, connect=10.0)
+WIRE_NAMES = {'temperature': 'temperature', 'top_p': 'top_p', 'top_k': 'top_k', 'min_p': 'min_p',
+              'repetition_penalty': ('repetition_penalty', 'repeat_penalty'), 'frequency_penalty': 'frequency_penalty',
+              'presence_penalty': 'presence_penalty', 'seed': 'seed', 'logit_bias': 'logit_bias', 'stop': 'stop'}
 
 
 class OpenAICompatibleProvider:
+    SUPPORTED_SAMPLERS = frozenset({'max_tokens', *WIRE_NAMES})
+
     def __init__(self, base_url: str, api_key: str | None = None, *, client: httpx.AsyncClient | None = None,
                  options: dict[str, Any] | None = None) -> None:
         self.base_url = base_url.rstrip('/')
@@ -26,7 +33,7 @@ class OpenAICompatibleProvider:
         self.client = client or httpx.AsyncClient(timeout=TIMEOUT)
 
     async def stream(self, request: GenerationRequest) -> AsyncIterator[Delta]:
-        body = _request_body(request)
+        body = request_body(request)
         async with transport_errors(self.base_url), self.client.stream(
                 'POST', f'{self.base_url}/chat/completions', json=body, headers=self.headers) as response:
             await raise_for_status(response)
@@ -50,7 +57,8 @@ async def list_openai_models(client: httpx.AsyncClient, base_url: str, headers: 
                       context_length=item.get('context_length') or item.get('max_model_len')) for item in items]
 
 
-def _request_body(request: GenerationRequest) -> dict[str, Any]:
+def request_body(request: GenerationRequest) -> dict[str, Any]:
+    """The `/chat/completions` body: messages with speaker names, and the sampler settings that are set."""
     sampler = request.sampler
     body: dict[str, Any] = {
         'model': request.model, 'stream': True, 'stream_options': {'include_usage': True},
@@ -58,12 +66,7 @@ def _request_body(request: GenerationRequest) -> dict[str, Any]:
                      for m in request.messages],
         'max_tokens': sampler.max_tokens,
     }
-    optional = {'temperature': sampler.temperature, 'top_p': sampler.top_p, 'top_k': sampler.top_k,
-                'min_p': sampler.min_p, 'repetition_penalty': sampler.repetition_penalty,
-                'repeat_penalty': sampler.repetition_penalty,
-                'frequency_penalty': sampler.frequency_penalty, 'presence_penalty': sampler.presence_penalty,
-                'seed': sampler.seed, 'stop': sampler.stop or None}
-    body.update({key: value for key, value in optional.items() if value is not None})
+    body.update(renamed(sampler, WIRE_NAMES))
     body.update(sampler.extra)
     return body
 

@@ -3,6 +3,11 @@
 Streams `POST {base}/completions` as Server-Sent Events. Chat messages are rendered into one prompt with the
 connection's instruct template, whose turn-ending strings are added to the stop strings, so base and instruct
 models that only offer text completion can still chat.
+
+These servers share OpenAI's body but each adds its own samplers, sometimes under its own name; like SillyTavern,
+the adapter sends a setting under every common name (`repeat_penalty` for llama.cpp beside `repetition_penalty`,
+`ignore_eos` for vLLM and llama.cpp beside text-generation-webui's `ban_eos_token`) and servers skip the ones they
+do not know. Dynamic temperature goes out as text-generation-webui's bounds and llama.cpp's midpoint and range.
 """
 
 from __future__ import annotations
@@ -16,15 +21,33 @@ from .base import Delta, GenerationRequest, ModelInfo, SamplerSettings
 from .http_errors import raise_for_status, stream_error, transport_errors
 from .instruct_templates import render_prompt
 from .openai_compatible import list_openai_models
+from .sampler_wire import dynamic_temperature, renamed
 from .stream_parsing import parse_json_object, sse_data, truncated_error
 
 TIMEOUT = httpx.Timeout(120.0, connect=10.0)
 DEFAULT_TEMPLATE = 'chatml'
 NO_FINISH = (None, '', 'null')
+WIRE_NAMES = {
+    'temperature': 'temperature', 'top_p': 'top_p', 'top_k': 'top_k', 'min_p': 'min_p', 'typical_p': 'typical_p',
+    'tfs': ('tfs', 'tfs_z'), 'top_a': 'top_a', 'epsilon_cutoff': 'epsilon_cutoff', 'eta_cutoff': 'eta_cutoff',
+    'repetition_penalty': ('repetition_penalty', 'repeat_penalty'),
+    'repetition_penalty_range': ('repetition_penalty_range', 'repeat_last_n'),
+    'frequency_penalty': 'frequency_penalty', 'presence_penalty': 'presence_penalty',
+    'no_repeat_ngram_size': 'no_repeat_ngram_size', 'mirostat_mode': ('mirostat_mode', 'mirostat'),
+    'mirostat_tau': 'mirostat_tau', 'mirostat_eta': 'mirostat_eta', 'dry_multiplier': 'dry_multiplier',
+    'dry_base': 'dry_base', 'dry_allowed_length': 'dry_allowed_length', 'dry_penalty_last_n': 'dry_penalty_last_n',
+    'dry_sequence_breakers': 'dry_sequence_breakers', 'xtc_threshold': 'xtc_threshold',
+    'xtc_probability': 'xtc_probability', 'dynatemp_exponent': 'dynatemp_exponent',
+    'smoothing_factor': 'smoothing_factor', 'smoothing_curve': 'smoothing_curve', 'seed': 'seed',
+    'logit_bias': 'logit_bias', 'banned_strings': ('banned_strings', 'bad_words'),
+    'ban_eos_token': ('ban_eos_token', 'ignore_eos'), 'min_length': ('min_length', 'min_tokens'),
+}
 
 
 class OpenAICompatibleTextProvider:
     """One text-completion server; `options` may hold `instruct_template` (a name from `TEMPLATE_NAMES`)."""
+
+    SUPPORTED_SAMPLERS = frozenset({'max_tokens', 'stop', 'min_temp', 'max_temp', 'banned_tokens', *WIRE_NAMES})
 
     def __init__(self, base_url: str, api_key: str | None = None, *, client: httpx.AsyncClient | None = None,
                  options: dict[str, Any] | None = None) -> None:
@@ -54,7 +77,7 @@ def prompt_and_stop(request: GenerationRequest, options: dict[str, Any]) -> tupl
 
 
 def request_body(request: GenerationRequest, options: dict[str, Any]) -> dict[str, Any]:
-    """The `/completions` body; `repeat_penalty` repeats `repetition_penalty` under llama.cpp's name."""
+    """The `/completions` body: the prompt, stop strings with the template's, and the sampler settings that are set."""
     prompt, stop = prompt_and_stop(request, options)
     sampler = request.sampler
     named = {'model': request.model or None, 'prompt': prompt, 'stream': True, 'max_tokens': sampler.max_tokens,
@@ -63,10 +86,15 @@ def request_body(request: GenerationRequest, options: dict[str, Any]) -> dict[st
 
 
 def _sampler_fields(sampler: SamplerSettings) -> dict[str, Any]:
-    return {'temperature': sampler.temperature, 'top_p': sampler.top_p, 'top_k': sampler.top_k,
-            'min_p': sampler.min_p, 'repetition_penalty': sampler.repetition_penalty,
-            'repeat_penalty': sampler.repetition_penalty, 'frequency_penalty': sampler.frequency_penalty,
-            'presence_penalty': sampler.presence_penalty, 'seed': sampler.seed}
+    """The sampler settings under every common server's names; banned token ids as text-generation-webui's list."""
+    fields = renamed(sampler, WIRE_NAMES)
+    if sampler.banned_tokens:
+        fields['custom_token_bans'] = ','.join(str(token) for token in sampler.banned_tokens)
+    dynamic = dynamic_temperature(sampler)
+    if dynamic is not None:
+        fields.update(temperature=dynamic[0], dynatemp_range=dynamic[1], dynamic_temperature=True,
+                      dynatemp_low=sampler.min_temp, dynatemp_high=sampler.max_temp)
+    return fields
 
 
 def without_none(fields: dict[str, Any]) -> dict[str, Any]:

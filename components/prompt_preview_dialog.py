@@ -27,6 +27,8 @@ async def open_prompt_preview(ctx: PageContext, chat_id: str) -> None:
             ui.label(t('preview.total', tokens=built.total_tokens, context=target.context_size,
                        reply=target.sampler.max_tokens)).mark('preview-total')
             ui.button(icon='close', on_click=dialog.close).props('flat round').mark('preview-close')
+        if not prepared.fits:
+            ui.label(t('preview.does_not_fit')).classes('w-full text-negative font-bold').mark('preview-overflow')
         with ui.row().classes('w-full gap-4 no-wrap items-start'):
             with ui.column().classes('w-64 shrink-0 gap-1'):
                 ui.label(t('preview.blocks')).classes('font-bold')

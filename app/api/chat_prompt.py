@@ -28,7 +28,9 @@ class PreviewBlock(BaseModel):
 class PromptPreview(BaseModel):
     """The message list the next reply would send, which prompt block each message came from, token counts per
     block, and the lorebook entries that would fire (with the reason each fired). For a text backend with a
-    context or instruct preset, `text` is the whole prompt (also the one message) and `stop` its stop strings."""
+    context or instruct preset, `text` is the whole prompt (also the one message) and `stop` its stop strings.
+    `fits` is false when the fixed blocks alone exceed the context: the whole prompt is shown, and a reply would
+    be refused until something is shortened."""
 
     messages: list[PreviewMessage]
     blocks: list[PreviewBlock]
@@ -39,6 +41,7 @@ class PromptPreview(BaseModel):
     world_info: list[dict[str, Any]]
     text: str | None = None
     stop: list[str] = []
+    fits: bool = True
 
 
 @router.get('/{chat_id}/prompt-preview', response_model=PromptPreview)
@@ -51,7 +54,8 @@ async def prompt_preview(chat_id: str, user: CurrentUser, services: ServicesDep)
                   for message, source in zip(built.messages, built.sources, strict=True)],
         blocks=[PreviewBlock(source=source, tokens=tokens) for source, tokens in built.block_tokens.items()],
         total_tokens=built.total_tokens, context_size=target.context_size, max_new_tokens=target.sampler.max_tokens,
-        history_kept=built.history_kept, world_info=prepared.world_info, text=built.text, stop=built.stop)
+        history_kept=built.history_kept, world_info=prepared.world_info, text=built.text, stop=built.stop,
+        fits=prepared.fits)
 
 
 @router.get('/{chat_id}/authors-note', response_model=ChatNote)

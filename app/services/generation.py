@@ -26,12 +26,13 @@ from .chats import ChatService, NewMessage
 from .generation_stream import GenerationStreams
 from .prompting.chat_completion import TokenCounter
 from .prompting.reply_prompt import PreparedPrompt, PromptBudget, ReplyKind, ReplyPrompts
-from .providers.base import ChatProvider, GenerationRequest, ProviderError, SamplerSettings
+from .providers.base import ChatProvider, ContextTooLongError, GenerationRequest, ProviderError, SamplerSettings
 
 log = logging.getLogger(__name__)
 LOCK_SECONDS = 15 * 60
 STOP_POLL_SECONDS = 0.25
 HISTORY_WINDOW = 200
+PREVIEW_CONTEXT_SIZE = 10_000_000
 ReplyMode = Literal['new', 'swipe', 'continue']
 REPLY_KINDS: dict[str, ReplyKind] = {'new': 'normal', 'swipe': 'swipe', 'continue': 'continue'}
 
@@ -138,10 +139,20 @@ class GenerationService:
         return prepared.built.total_tokens
 
     async def preview(self, owner: User, chat_id: str) -> tuple[ReplyTarget, PreparedPrompt]:
-        """The exact prompt the next reply would be sent, with its blocks' token counts; nothing is stored."""
+        """The exact prompt the next reply would be sent, with its blocks' token counts; nothing is stored.
+
+        When even the fixed blocks do not fit the context, the prompt is shown whole with `fits` false, so the user
+        sees which blocks to shorten.
+        """
         chat = await self.chats.get(owner, chat_id)
         history = (await self.chats.messages(owner, chat.id, limit=HISTORY_WINDOW)).items
-        target, _, prepared = await self._prepare(owner, chat, history, 'normal')
+        target = await self.resolve(owner, chat)
+        try:
+            _, _, prepared = await self._prepare(owner, chat, history, 'normal', target)
+        except ContextTooLongError:
+            roomy = dataclasses.replace(target, context_size=PREVIEW_CONTEXT_SIZE)
+            _, _, prepared = await self._prepare(owner, chat, history, 'normal', roomy)
+            prepared.fits = False
         return target, prepared
 
     async def stop(self, owner: User, chat_id: str) -> None:
@@ -214,10 +225,10 @@ class GenerationService:
         self.running[chat.id] = _Running(owner.id, task)
         return message_id  # type: ignore[return-value]
 
-    async def _prepare(self, owner: User, chat: Chat, history: list[Message],
-                       kind: ReplyKind) -> tuple[ReplyTarget, GenerationRequest, PreparedPrompt]:
-        """Resolve the backend and build the prompt for a reply of `kind`."""
-        target = await self.resolve(owner, chat)
+    async def _prepare(self, owner: User, chat: Chat, history: list[Message], kind: ReplyKind,
+                       target: ReplyTarget | None = None) -> tuple[ReplyTarget, GenerationRequest, PreparedPrompt]:
+        """Resolve the backend (unless given) and build the prompt for a reply of `kind`."""
+        target = target or await self.resolve(owner, chat)
         budget = PromptBudget(context_size=target.context_size, max_new_tokens=target.sampler.max_tokens,
                               count_tokens=target.count_tokens, model=target.model,
                               text_completion=target.text_completion)

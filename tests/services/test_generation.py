@@ -7,9 +7,9 @@ from app.config import Settings
 from app.db.models import Chat, User
 from app.errors import ConflictError
 from app.services.character_card import CharacterFields
-from app.services.connections import ConnectionFields
 from app.services.container import Services, build_services
 from app.services.generation_stream import collect
+from tests.support.chat_setup import chat_on_fake_openai
 from tests.support.fake_openai import FakeOpenAI, Script
 
 PASSWORD = 'correct horse battery'
@@ -24,11 +24,8 @@ def reset(fake_openai: FakeOpenAI) -> None:
 
 async def _setup(services: Services, fake_openai: FakeOpenAI) -> tuple[User, Chat]:
     alice = await services.accounts.register('alice', PASSWORD, display_name='Alex')
-    fields = ConnectionFields(name='Fake', provider='openai', base_url=fake_openai.base_url, model='fake-model',
-                              is_default=True)
-    await services.connections.create(alice, fields)
-    character = await services.characters.create(alice, CharacterFields(name='Mira', first_mes='Hi {{user}}.'))
-    return alice, await services.chats.start(alice, character.id)
+    return alice, await chat_on_fake_openai(services, alice, fake_openai,
+                                            CharacterFields(name='Mira', first_mes='Hi {{user}}.'))
 
 
 async def test_a_reply_streams_and_is_stored_once_complete(services: Services, fake_openai: FakeOpenAI) -> None:

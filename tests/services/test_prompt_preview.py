@@ -9,14 +9,16 @@ from pathlib import Path
 import pytest
 
 from app.db.models import Chat, User
-from app.services.character_card import CharacterFields
-from app.services.chats import NewMessage
+from app.services.character_card import CharacterFields, CharacterUpdate
+from app.services.chats import ChatConfig, NewMessage
 from app.services.connections import ConnectionFields
 from app.services.container import Services
+from app.services.generation_settings import GenerationSettings
 from app.services.lorebooks.schemas import LorebookFields
 from app.services.personas import PersonaFields
 from app.services.presets import PromptManagerConfig
 from app.services.prompting.authors_note import ChatNote
+from app.services.providers.base import ContextTooLongError
 from tests.support.compat import COMPAT_DIR
 from tests.support.fake_openai import FakeOpenAI, Script
 
@@ -139,3 +141,16 @@ async def test_macros_and_variables_persist_only_after_a_reply(services: Service
     await services.generation.reply(alice, chat.id)
     await services.generation.wait(chat.id)
     assert (await services.chats.get(alice, chat.id)).meta['variables'] == {'mood': 'tense'}
+
+
+async def test_a_prompt_that_does_not_fit_is_still_previewed_whole(services: Services,
+                                                                   fake_openai: FakeOpenAI) -> None:
+    alice, chat = await _setup(services, fake_openai)
+    await services.chats.configure(alice, chat.id, ChatConfig(settings=GenerationSettings(context_size=256,
+                                                                                          max_tokens=200)))
+    await services.characters.update(alice, chat.character_id, CharacterUpdate(description='Lighthouse lore. ' * 60))
+    _, prepared = await services.generation.preview(alice, chat.id)
+    assert not prepared.fits
+    assert 'charDescription' in prepared.built.sources and prepared.built.history_kept == 2
+    with pytest.raises(ContextTooLongError):
+        await services.generation.prompt_tokens(alice, chat.id)

@@ -14,6 +14,7 @@ from app.services.generation_settings import GenerationSettings, checked_setting
 from app.services.generation_stream import collect
 from app.services.personas import PersonaFields
 from app.services.presets import default_prompt_manager
+from tests.support.chat_setup import chat_on_fake_openai
 from tests.support.fake_openai import FakeOpenAI, Script
 
 PASSWORD = 'correct horse battery'
@@ -27,10 +28,8 @@ def reset(fake_openai: FakeOpenAI) -> None:
 
 async def _setup(services: Services, fake_openai: FakeOpenAI) -> tuple[User, Chat]:
     alice = await services.accounts.register('alice', PASSWORD, display_name='Alex')
-    await services.connections.create(alice, ConnectionFields(name='Fake', provider='openai', model='fake-model',
-                                                              base_url=fake_openai.base_url, is_default=True))
-    character = await services.characters.create(alice, CharacterFields(name='Mira', first_mes='Hi {{user}}.'))
-    return alice, await services.chats.start(alice, character.id)
+    return alice, await chat_on_fake_openai(services, alice, fake_openai,
+                                            CharacterFields(name='Mira', first_mes='Hi {{user}}.'))
 
 
 async def test_regenerate_adds_a_swipe_and_keeps_the_old_reply(services: Services, fake_openai: FakeOpenAI) -> None:

@@ -8,10 +8,9 @@ from nicegui.testing import User
 
 from app import runtime
 from app.db.models import User as Account
-from app.services.character_card import CharacterFields
 from app.services.chats import NewMessage
-from app.services.connections import ConnectionFields
 from app.services.personas import PersonaFields
+from tests.support.chat_setup import chat_on_fake_openai
 from tests.support.fake_openai import FakeOpenAI, Script
 
 Login = Callable[..., Awaitable[Account]]
@@ -24,11 +23,7 @@ def reset(fake_openai: FakeOpenAI) -> None:
 
 
 async def _chat(owner: Account, fake: FakeOpenAI) -> str:
-    services = runtime.services()
-    await services.connections.create(owner, ConnectionFields(name='Fake', provider='openai', model='fake-model',
-                                                              base_url=fake.base_url, is_default=True))
-    character = await services.characters.create(owner, CharacterFields(name='Mira', first_mes='Hello.'))
-    return (await services.chats.start(owner, character.id)).id
+    return (await chat_on_fake_openai(runtime.services(), owner, fake)).id
 
 
 async def _menu(user: User, action: str) -> None:

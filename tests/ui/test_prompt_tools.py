@@ -8,9 +8,8 @@ from nicegui.testing import User
 
 from app import runtime
 from app.db.models import User as Account
-from app.services.character_card import CharacterFields
-from app.services.connections import ConnectionFields
 from app.services.lorebooks.schemas import LorebookFields
+from tests.support.chat_setup import chat_on_fake_openai
 from tests.support.fake_openai import FakeOpenAI, Script
 
 Login = Callable[..., Awaitable[Account]]
@@ -24,14 +23,12 @@ def reset(fake_openai: FakeOpenAI) -> None:
 
 async def _chat(owner: Account, fake: FakeOpenAI) -> str:
     services = runtime.services()
-    await services.connections.create(owner, ConnectionFields(name='Fake', provider='openai', model='fake-model',
-                                                              base_url=fake.base_url, is_default=True))
-    character = await services.characters.create(owner, CharacterFields(name='Mira', first_mes='Hello.'))
+    chat = await chat_on_fake_openai(services, owner, fake)
     book = await services.lorebooks.create(owner, LorebookFields(name='Sea'))
     await services.lorebooks.create_entry(owner, book.id, {'comment': 'Tides', 'key': ['tide'],
                                                            'content': 'Tides here are deadly.'})
-    await services.lorebooks.set_character_books(owner, character.id, [book.id])
-    return (await services.chats.start(owner, character.id)).id
+    await services.lorebooks.set_character_books(owner, chat.character_id, [book.id])
+    return chat.id
 
 
 async def _menu(user: User, action: str) -> None:

@@ -50,6 +50,7 @@ class PreparedPrompt:
     built: BuiltPrompt
     world_info: list[dict[str, Any]] = field(default_factory=list)
     meta_updates: dict[str, Any] = field(default_factory=dict)
+    fits: bool = True
 
 
 @dataclass(frozen=True)

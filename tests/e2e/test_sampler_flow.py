@@ -50,9 +50,11 @@ def test_mirostat_and_dry_set_in_the_panel_reach_koboldcpp(page: Page, live_serv
     panel.get_by_label('Mirostat tau').fill('6.5')
     panel.get_by_label('Mirostat eta').fill('0.2')
     panel.get_by_text('DRY', exact=True).click()
-    panel.get_by_label('DRY multiplier').fill('0.8')
     panel.get_by_label('DRY allowed length').fill('3')
     panel.get_by_label('DRY sequence breakers (JSON list)').fill('["\\n", ":", "*"]')
+    panel.get_by_label('DRY multiplier').fill('0.8')  # last: the group's fields are all built by now
+    panel.get_by_label('DRY multiplier').press('Tab')
+    expect(panel.get_by_label('DRY multiplier')).to_have_value('0.8')
     panel.get_by_role('button', name='Save').click()
     expect(panel).to_have_count(0)
 

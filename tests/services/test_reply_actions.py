@@ -103,6 +103,8 @@ async def test_impersonate_holds_the_chat_and_stop_keeps_the_part_written(servic
     alice, chat = await _setup(services, fake_openai)
     fake_openai.script = Script(tokens=[f'w{i} ' for i in range(100)], delay=0.02)
     writing = asyncio.create_task(services.generation.impersonate(alice, chat.id))
+    while not fake_openai.requests:  # building the prompt takes longer on a busy machine
+        await asyncio.sleep(0.02)
     await asyncio.sleep(0.3)
     with pytest.raises(ConflictError):
         await services.generation.reply(alice, chat.id)

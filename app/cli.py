@@ -1,4 +1,4 @@
-"""The `tavern` command: serve, migrate, create-admin, import-sillytavern."""
+"""The `tavern` command: serve, migrate, create-admin, import-sillytavern, and the commands enabled plugins add."""
 
 from __future__ import annotations
 
@@ -11,18 +11,27 @@ from pathlib import Path
 
 from .config import Settings, SettingsError, load_settings
 from .errors import TavernError
+from .plugins.cli_extensions import run_plugin_command, wants_plugin_command
+from .plugins.plugin_cli import add_plugin_commands
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
+    argv = sys.argv[1:] if argv is None else argv
+    if wants_plugin_command(parser, argv):
+        return _reporting_errors(lambda: asyncio.run(run_plugin_command(parser, argv)))
     args = parser.parse_args(argv)
     if not getattr(args, 'handler', None):
         parser.print_help()
         return 2
     overrides = {'data_dir': args.data_dir} if getattr(args, 'data_dir', None) else {}
+    return _reporting_errors(lambda: args.handler(load_settings(**overrides), args) or 0)
+
+
+def _reporting_errors(run: Callable[[], int]) -> int:
+    """Run a command; settings, user and database errors reach the operator as one line and exit code 2."""
     try:
-        settings = load_settings(**overrides)
-        return args.handler(settings, args) or 0
+        return run()
     except (SettingsError, TavernError) as error:
         print(f'tavern: {error}', file=sys.stderr)
         return 2
@@ -56,6 +65,7 @@ def _parser() -> argparse.ArgumentParser:
                                 'folder holding one of them, or a zip of any of these')
     migration.add_argument('--user', metavar='HANDLE',
                            help='account to import into (default: the administrator, when the server has exactly one)')
+    add_plugin_commands(commands, _command)
     return parser
 
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Locale = Literal['en', 'zh-CN']
 SUPPORTED_LOCALES: tuple[str, ...] = ('en', 'zh-CN')
@@ -45,6 +45,17 @@ class Settings(BaseSettings):
     session_days: int = Field(default=30, ge=1)
     replies_per_user: int = Field(default=2, ge=1)
     replies_per_instance: int = Field(default=64, ge=1)
+    local_plugins: bool = False
+    plugins_disabled: bool = False
+    plugin_hook_timeout_seconds: float = Field(default=5.0, gt=0)
+    plugin_index_urls: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    @field_validator('plugin_index_urls', mode='before')
+    @classmethod
+    def _split_index_urls(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [url.strip() for url in value.split(',') if url.strip()]
+        return value
 
     @field_validator('database_url')
     @classmethod
@@ -72,6 +83,11 @@ class Settings(BaseSettings):
     @property
     def media_dir(self) -> Path:
         return self.data_dir / 'media'
+
+    @property
+    def plugins_dir(self) -> Path:
+        """Plugin files: `site/` (installed wheels), `local/` (folder plugins), the local index."""
+        return self.data_dir / 'plugins'
 
     def ensure_data_dir(self) -> None:
         """Create the data dir and fill in a persistent secret key when none was given."""

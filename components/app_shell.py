@@ -12,6 +12,7 @@ from urllib.parse import quote
 from nicegui import ui
 
 from .page_context import PageContext
+from .plugin_menu import plugin_menu_links
 
 NAV_ITEMS: list[tuple[str, str, str, bool]] = [
     # (path, i18n key, icon, admin only)
@@ -22,6 +23,7 @@ NAV_ITEMS: list[tuple[str, str, str, bool]] = [
     ('/presets', 'nav.presets', 'tune', False),
     ('/connections', 'nav.connections', 'hub', False),
     ('/settings', 'nav.settings', 'settings', False),
+    ('/plugins', 'nav.plugins', 'extension', False),
     ('/admin', 'nav.admin', 'admin_panel_settings', True),
 ]
 
@@ -35,6 +37,7 @@ def app_shell(ctx: PageContext) -> Iterator[None]:
         for path, key, icon, _ in items:
             ui.button(ctx.t(key), icon=icon, on_click=lambda p=path: ui.navigate.to(p)).props('flat align=left') \
                 .classes('w-full')
+        drawer_links = ui.column().classes('w-full gap-0')
     with ui.header(elevated=True).classes('items-center gap-1 px-2 py-1'):
         ui.button(icon='menu', on_click=drawer.toggle) \
             .props(f'flat round dense color=white aria-label="{ctx.t("nav.menu")}"').classes('lg:hidden') \
@@ -44,6 +47,8 @@ def app_shell(ctx: PageContext) -> Iterator[None]:
             for path, key, icon, _ in items:
                 ui.button(ctx.t(key), icon=icon, on_click=lambda p=path: ui.navigate.to(p)) \
                     .props('flat dense no-caps color=white').classes('px-2')
+            header_links = ui.row().classes('gap-1')
+        plugin_menu_links(ctx, header_links, drawer_links)
         ui.space()
         _locale_switch(ctx)
         ui.button(icon='dark_mode', on_click=lambda: _toggle_theme(ctx, dark)) \
@@ -81,6 +86,7 @@ def _user_menu(ctx: PageContext) -> None:
     with button.mark('user-menu'), ui.menu():
         ui.menu_item(ctx.user.display_name or ctx.user.handle).props('disable')
         ui.menu_item(ctx.t('nav.settings'), on_click=lambda: ui.navigate.to('/settings'))
+        ui.menu_item(ctx.t('creator.title'), on_click=lambda: ui.navigate.to('/creator')).mark('creator-open')
         ui.menu_item(ctx.t('nav.logout'), on_click=lambda: _logout(ctx)).mark('logout')
 
 

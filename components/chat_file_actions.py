@@ -1,12 +1,13 @@
 """Chat files in the chat list panel: an "Import chat" button (a SillyTavern or Chub .jsonl, or a CAI Tools,
 oobabooga, Agnai, KoboldAI Lite or RisuAI .json, into the current character) and a per-chat Export menu (JSONL,
-Markdown, text) that downloads through the REST export route."""
+Markdown, text, and the formats enabled plugins add) that downloads through the REST export route."""
 
 from __future__ import annotations
 
 from nicegui import events, ui
 
 from app.errors import TavernError
+from app.plugins.contributions import export_formats
 from app.services.chat_files import EXPORT_FORMATS
 
 from .page_context import PageContext
@@ -18,13 +19,19 @@ def export_url(chat_id: str, fmt: str) -> str:
     return f'/api/v1/chats/{chat_id}/export?format={fmt}'
 
 
-def export_menu(ctx: PageContext, chat_id: str) -> None:
-    """A download button whose menu offers each export format."""
+async def export_choices(ctx: PageContext) -> list[tuple[str, str]]:
+    """(format id, label) of every export format: the app's own, then those of the user's enabled plugins."""
+    plugin_formats = await export_formats(ctx.services.plugins, ctx.user, EXPORT_FORMATS)
+    return [*((fmt, ctx.t(f'chat_files.format.{fmt}')) for fmt in EXPORT_FORMATS),
+            *((fmt, item.label) for fmt, (_, item) in plugin_formats.items())]
+
+
+def export_menu(ctx: PageContext, chat_id: str, choices: list[tuple[str, str]]) -> None:
+    """A download button whose menu offers each export format of `choices` (see `export_choices`)."""
     with ui.button(icon='download').props(f'flat dense round aria-label="{ctx.t("chat_files.export")}"') \
             .mark(f'export-chat-{chat_id}'), ui.menu():
-        for fmt in EXPORT_FORMATS:
-            ui.menu_item(ctx.t(f'chat_files.format.{fmt}'),
-                         on_click=lambda fmt=fmt: ui.download.from_url(export_url(chat_id, fmt))) \
+        for fmt, label in choices:
+            ui.menu_item(label, on_click=lambda fmt=fmt: ui.download.from_url(export_url(chat_id, fmt))) \
                 .mark(f'export-{fmt}-{chat_id}')
 
 
@@ -46,10 +53,12 @@ class ImportDialog:
         with ui.dialog() as self.dialog, ui.card().classes('w-full max-w-md'):
             ui.label(t('chat_formats.import_title')).classes('text-lg font-bold')
             ui.label(t('chat_formats.import_hint', limit=limits.max_megabytes)).classes('text-sm opacity-70')
+            any_file = ctx.services.plugins.has_impls('import_formats')  # plugins may read other extensions
             self.upload = ui.upload(label=t('chat_formats.choose_file'), auto_upload=True,
                                     max_file_size=limits.max_bytes,
                                     on_upload=self._received, on_rejected=self._rejected) \
-                .props(f'accept="{ACCEPTED}" flat bordered').classes('w-full').mark('chat-import-upload')
+                .props(('' if any_file else f'accept="{ACCEPTED}" ') + 'flat bordered').classes('w-full') \
+                .mark('chat-import-upload')
             self.error = ui.label().classes('text-negative text-sm').mark('chat-import-error')
             with ui.row().classes('w-full justify-end'):
                 ui.button(t('common.cancel'), on_click=self.dialog.close).props('flat').mark('chat-import-cancel')

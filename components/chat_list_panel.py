@@ -8,7 +8,7 @@ from nicegui import ui
 from app.errors import TavernError
 from app.services.chats import ChatSummary
 
-from .chat_file_actions import export_menu, import_button
+from .chat_file_actions import export_choices, export_menu, import_button
 from .confirm_dialog import confirm
 from .dialog_buttons import cancel_save_buttons
 from .page_context import PageContext
@@ -31,12 +31,13 @@ class ChatListPanel:
     async def refresh(self) -> None:
         chats = await self.ctx.services.chats.list_chats(self.ctx.user, character_id=self.character_id,
                                                          query=self.query)
+        choices = await export_choices(self.ctx)
         self.rows.clear()
         with self.rows:
             for chat in chats:
-                self._row(chat)
+                self._row(chat, choices)
 
-    def _row(self, chat: ChatSummary) -> None:
+    def _row(self, chat: ChatSummary, export_formats: list[tuple[str, str]]) -> None:
         t = self.ctx.t
         with ui.row().classes('w-full items-center no-wrap gap-1').mark(f'chat-row-{chat.id}'):
             link = ui.link(chat.title, f'/chat/{chat.id}').classes('grow truncate text-inherit no-underline')
@@ -44,7 +45,7 @@ class ChatListPanel:
                 link.classes('font-bold')
             ui.button(icon='edit', on_click=lambda: self._rename(chat)).props(
                 f'flat dense round aria-label="{t("chat.rename")}"').mark(f'rename-chat-{chat.id}')
-            export_menu(self.ctx, chat.id)
+            export_menu(self.ctx, chat.id, export_formats)
             ui.button(icon='delete', on_click=lambda: self._delete(chat)).props(
                 f'flat dense round aria-label="{t("chat.delete_chat")}"').mark(f'delete-chat-{chat.id}')
 

@@ -1,19 +1,27 @@
-"""One chat message: speaker, text (markdown, sanitised in the browser), status, swipes and actions."""
+"""One chat message: speaker, text (markdown, sanitised in the browser), status, swipes and actions.
+
+Plugins may add actions (the `chat.message.actions` slot, drawn only when an enabled plugin declares it) and change
+how the text is shown (`render_message`: display only; the stored text, copy and edit stay as they are).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, Literal, Protocol
 
-from nicegui import ui
+from nicegui import background_tasks, ui
 
 from app.db.models import Message
+from app.plugins.chat_bridge import message_info
 from app.services.chats import BOOKMARK_KEY
 from app.services.name_macros import substitute
 
 from .page_context import PageContext
+from .plugin_slot import plugin_slot_later, slot_declared, slot_target
 from .prompt_preview_dialog import fired_entries_list
 from .streaming_text import StreamingText
+
+MESSAGE_ACTIONS = 'chat.message.actions'
 
 
 class MessageActions(Protocol):
@@ -68,7 +76,7 @@ class MessageView:
                 self.stream = StreamingText(substitute(message.content, self.char, self.user)).mark('streaming-text')
             else:
                 self.stream = None
-                ui.markdown(substitute(message.content, self.char, self.user)).classes('w-full').mark('message-text')
+                self._markdown(substitute(message.content, self.char, self.user))
             if message.error:
                 ui.label(message.error).classes('text-negative text-sm').mark('message-error')
             if message.meta.get('completion_tokens') or message.meta.get('world_info'):
@@ -103,6 +111,24 @@ class MessageView:
             self._icon_button('edit', 'chat.edit', f'edit-message-{message.seq}', self._edit)
             self._icon_button('delete', 'chat.delete', f'delete-message-{message.seq}',
                               lambda: self.actions.delete(message))
+            if slot_declared(self.ctx, MESSAGE_ACTIONS):
+                plugin_slot_later(self.ctx, MESSAGE_ACTIONS, slot_target(self.ctx, MESSAGE_ACTIONS,
+                                                                         chat_id=message.chat_id,
+                                                                         message=message_info(message)))
+
+    def _markdown(self, text: str) -> None:
+        """The text as markdown; with `render_message` plugins, as they change it (shown once they answered)."""
+        plugins = self.ctx.services.plugins
+        if not plugins.has_impls('render_message'):
+            ui.markdown(text).classes('w-full').mark('message-text')
+            return
+        shown = ui.markdown().classes('w-full').mark('message-text')
+        info = message_info(self.message)
+
+        async def render() -> None:
+            shown.content = await plugins.pipe('render_message', text, user=self.ctx.user, message=info)
+
+        background_tasks.create(render(), name=f'render message {self.message.id}')
 
     def _icon_button(self, icon: str, label_key: str, marker: str, on_click: Callable[[], Any]) -> None:
         """An icon button that screen readers and browser tests can find by its label."""

@@ -24,6 +24,7 @@ from components.confirm_dialog import confirm
 from components.greetings_editor import GreetingsEditor
 from components.lorebook_pickers import character_lorebooks
 from components.page_context import PageContext
+from components.plugin_slot import plugin_slot_later, slot_target
 from components.unsaved_changes import UnsavedChangesGuard
 
 from .registry import page
@@ -93,6 +94,8 @@ class CharacterEditor:
                           on_click=lambda: ui.navigate.to(f'/characters/{self.character.id}/chat')).props('outline') \
                     .mark('editor-chat')
                 card_export_menu(self.ctx, self.character.id)
+                plugin_slot_later(self.ctx, 'character.page.actions',
+                                  slot_target(self.ctx, 'character.page.actions', character_id=self.character.id))
             ui.button(t('editor.save'), icon='save', on_click=self.save).mark('editor-save')
 
     def _section(self, title_key: str, names: list[str]) -> None:

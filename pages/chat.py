@@ -31,6 +31,8 @@ from components.generation_panel import GenerationPanel
 from components.lorebook_pickers import chat_lorebook
 from components.message_view import MessageView
 from components.page_context import PageContext
+from components.plugin_commands import is_chat_command, run_chat_command
+from components.plugin_slot import COLUMN, plugin_slot, slot_target
 from components.prompt_preview_dialog import open_prompt_preview
 from components.streaming_text import StreamingText
 
@@ -70,6 +72,8 @@ async def chat_page(ctx: PageContext, chat_id: str, message: int | None = None) 
         panel = ChatListPanel(ctx, chat.character_id, chat_id)
         view.side_panels = [panel, BookmarkPanel(ctx, chat_id, view.reveal), ChatTreePanel(ctx, chat_id)]
         await chat_lorebook(ctx, chat_id)
+        await plugin_slot(ctx, 'chat.sidebar', slot_target(ctx, 'chat.sidebar', chat_id=chat_id,
+                                                           character_id=chat.character_id), classes=COLUMN)
     await view.refresh_side_panels()
     view.chats_button.on_click(drawer.toggle)
     if message is not None:
@@ -103,7 +107,7 @@ class ChatView:
             .props('flat').classes('self-center').mark('load-older')
         self.list = ui.column().classes('w-full gap-2').mark('message-list')
         self._selection_bar()
-        self._input_row()
+        await self._input_row()
         self._set_busy(self.ctx.services.generation.is_running(self.chat_id))
         page = await self.ctx.services.chats.messages(self.ctx.user, self.chat_id, limit=WINDOW)
         self._show(page.items, page.has_older, prepend=False)
@@ -113,7 +117,7 @@ class ChatView:
         ui.context.client.on_delete(follower.cancel)
         await self.count_prompt_tokens()
 
-    def _input_row(self) -> None:
+    async def _input_row(self) -> None:
         t = self.ctx.t
         with ui.row().classes('w-full items-end gap-2 no-wrap'):
             with ui.button(icon='more_vert').props(f'flat round aria-label="{t("chat.more")}"').mark('chat-menu'), \
@@ -128,6 +132,9 @@ class ChatView:
                     .mark('authors-note-open')
                 ui.menu_item(t('chat.prompt_preview'), on_click=lambda: open_prompt_preview(self.ctx, self.chat_id)) \
                     .mark('prompt-preview-open')
+            await plugin_slot(self.ctx, 'chat.input.toolbar',
+                              slot_target(self.ctx, 'chat.input.toolbar', chat_id=self.chat_id,
+                                          fill_input=self.fill_input))
             self.input = ui.textarea(placeholder=t('chat.placeholder'), on_change=self.token_counter.trigger) \
                 .props('autogrow outlined dense').classes('grow').mark('chat-input')
             self.input.on('keydown.enter.exact.prevent', self.send)
@@ -136,6 +143,11 @@ class ChatView:
             self.stop_button = ui.button(icon='stop', on_click=self.stop) \
                 .props(f'color=negative aria-label="{t("chat.stop")}"').mark('stop').tooltip(t('chat.stop'))
         self.token_label = ui.label().classes('text-xs opacity-60').mark('prompt-tokens')
+
+    def fill_input(self, text: str) -> None:
+        """Put `text` into the message input for the user to edit and send (a plugin's toolbar control)."""
+        self.input.set_value(text)
+        self.input.run_method('focus')
 
     def _selection_bar(self) -> None:
         t = self.ctx.t
@@ -157,6 +169,15 @@ class ChatView:
         text = (self.input.value or '').strip()
         if not text:
             return
+        if is_chat_command(self.ctx, text):
+            result = await run_chat_command(self.ctx, self.chat_id, self.char, self.user, text)
+            if result is None:
+                return
+            self.input.value = ''
+            await self._refresh_tail(None)
+            if not result.send:
+                return
+            text = result.send
         try:
             message, _ = await self.ctx.services.generation.send(self.ctx.user, self.chat_id, text)
         except TavernError as error:

@@ -15,6 +15,7 @@ from components.card_import_dialog import CardImportDialog
 from components.character_tile import character_tile
 from components.debouncer import Debouncer
 from components.page_context import PageContext
+from components.plugin_slot import COLUMN, plugin_slot, slot_target
 from components.sample_card import sample_card
 
 from .registry import page
@@ -52,6 +53,7 @@ class LibraryView:
                 .mark('import-characters')
             ui.button(t('library.new'), icon='add', on_click=lambda: ui.navigate.to('/characters/new')) \
                 .mark('new-character')
+        await plugin_slot(self.ctx, 'home.sections', slot_target(self.ctx, 'home.sections'), classes=COLUMN)
         self.controls = ui.column().classes('w-full gap-2')
         with self.controls:
             self._filters()

@@ -6,11 +6,14 @@ from nicegui import app, ui
 from nicegui.client import Client
 
 from app import runtime
+from app.api.plugins import mount_plugin_routes
 from app.api.router import install_api
 from app.config import Settings
 from app.db import migrate
-from app.services.container import build_services
+from app.plugins.marketplace import start_marketplace
+from app.services.container import Services, build_services
 
+from .plugin_pages import mount_plugin_pages
 from .registry import register_pages
 
 RECONNECT_TIMEOUT = 10.0
@@ -32,7 +35,18 @@ def build(settings: Settings) -> None:
     runtime.install(services)
     install_api(app, active_connections=_connected_clients)
     register_pages()
+    mount_plugin_routes(app, services.plugins)
+    mount_plugin_pages(services.plugins)
+    app.on_startup(lambda: start_plugins(services))
+    app.on_shutdown(services.plugins.shutdown)
     app.on_shutdown(services.close)
+
+
+async def start_plugins(services: Services) -> None:
+    """Load the plugins, then build the local index and stop installed versions an index revoked (the check needs
+    the loaded plugins, and NiceGUI runs async start-up handlers side by side, so one handler does both in order)."""
+    await services.plugins.load_discovered()
+    await start_marketplace(services)
 
 
 def serve(settings: Settings) -> None:

@@ -1,5 +1,6 @@
 """`/api/v1/chats/import` and `/api/v1/chats/{id}/export`: chat files in (SillyTavern, Chub, CAI Tools, oobabooga,
-Agnai, KoboldAI Lite, RisuAI) and out (SillyTavern JSONL, Markdown, text) over REST.
+Agnai, KoboldAI Lite, RisuAI, and plugins' formats) and out (SillyTavern JSONL, Markdown, text, and plugins' formats)
+over REST.
 
 The upload is parsed by hand (not with FastAPI's `UploadFile` parameter) so an oversized body is refused from its
 declared length before the multipart parser spools it; the OpenAPI schema still documents the multipart form.
@@ -14,7 +15,7 @@ from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
 from ..errors import InvalidInputError
-from ..services.chat_files import ChatFileLimits, ExportFormat
+from ..services.chat_files import ChatFileLimits
 from ..services.chats import ChatSummary
 from .deps import CurrentUser, ServicesDep
 from .downloads import download_response
@@ -67,8 +68,9 @@ async def import_chat(request: Request, user: CurrentUser, services: ServicesDep
 
 @router.get('/{chat_id}/export', response_class=Response, responses=EXPORT_RESPONSES)
 async def export_chat(chat_id: str, user: CurrentUser, services: ServicesDep,
-                      fmt: Annotated[ExportFormat, Query(alias='format')] = 'jsonl') -> Response:
-    """Download the chat: `jsonl` (SillyTavern, re-importable), `md` (Markdown) or `txt` (plain text)."""
+                      fmt: Annotated[str, Query(alias='format', max_length=64)] = 'jsonl') -> Response:
+    """Download the chat: `jsonl` (SillyTavern, re-importable), `md` (Markdown), `txt` (plain text), or the id of an
+    export format an enabled plugin adds; another value gets 422 listing the formats there are."""
     exported = await services.chat_export.export(user, chat_id, fmt)
     return download_response(exported)
 

@@ -17,9 +17,11 @@ from . import (
     connections,
     health,
     lorebooks,
+    marketplace,
     media,
     migration,
     personas,
+    plugins,
     presets,
     web_session,
 )
@@ -35,6 +37,8 @@ def install_api(app: FastAPI, active_connections: Callable[[], int]) -> None:
                    media.router, personas.router, presets.router, web_session.router):
         app.include_router(router)
     app.include_router(migration.router)
+    app.include_router(marketplace.router)
     app.include_router(lorebooks.router)
     app.include_router(lorebooks.settings_router)
+    app.include_router(plugins.router)
     install_metrics(app, active_connections)

@@ -12,6 +12,7 @@ from ..db.database import Database
 from ..db.models import User, UserSession
 from ..db.types import utcnow
 from ..errors import AuthError, ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError, TavernError
+from ..plugins.manager import PluginManager
 from ..security.passwords import DUMMY_HASH, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, hash_password, verify_password
 from .instance_settings import InstanceSettingsService
 from .login_throttle import LoginThrottle
@@ -37,10 +38,12 @@ def check_password(password: str) -> None:
 
 
 class AccountService:
-    def __init__(self, db: Database, instance: InstanceSettingsService, throttle: LoginThrottle) -> None:
+    def __init__(self, db: Database, instance: InstanceSettingsService, throttle: LoginThrottle,
+                 plugins: PluginManager) -> None:
         self.db = db
         self.instance = instance
         self.throttle = throttle
+        self.plugins = plugins
 
     async def register(self, handle: str, password: str, display_name: str = '', *,
                        by_admin: bool = False, role: str | None = None) -> User:
@@ -62,7 +65,8 @@ class AccountService:
                         password_hash=hash_password(password), role=role or ('admin' if is_first else 'user'))
             session.add(user)
             await session.commit()
-            return user
+        self.plugins.notify('user.registered', {'user_id': user.id, 'handle': user.handle})
+        return user
 
     async def authenticate(self, handle: str, password: str, address: str = '') -> User:
         """Return the user for correct credentials; every failure looks the same to the caller."""

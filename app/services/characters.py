@@ -20,6 +20,7 @@ from ..db.database import Database
 from ..db.models import Character, CharacterTag, Chat, User
 from ..db.types import utcnow
 from ..errors import NotFoundError
+from ..plugins.manager import PluginManager
 from .card_formats.content_hash import content_hash
 from .character_card import CharacterFields, CharacterUpdate, apply_update, fields_of, new_card
 from .character_notes import CharacterNotes
@@ -65,9 +66,10 @@ class SampleCharacter(BaseModel):
 
 
 class CharacterService:
-    def __init__(self, db: Database, media: MediaStore) -> None:
+    def __init__(self, db: Database, media: MediaStore, plugins: PluginManager) -> None:
         self.db = db
         self.media = media
+        self.plugins = plugins
 
     async def create(self, owner: User, fields: CharacterFields) -> Character:
         return await self._insert(owner, new_card(fields))
@@ -180,7 +182,9 @@ class CharacterService:
             await session.flush()
             session.add_all(_tag_rows(character))
             await session.commit()
-            return character
+        self.plugins.notify('character.created', {'user_id': owner.id, 'character_id': character.id,
+                                                  'name': character.name})
+        return character
 
     @staticmethod
     async def _load(session: AsyncSession, owner: User, character_id: str) -> Character:

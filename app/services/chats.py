@@ -18,6 +18,7 @@ from ..db.database import Database
 from ..db.models import Character, Chat, Message, Persona, ProviderConnection, User
 from ..db.types import utcnow
 from ..errors import InvalidInputError, NotFoundError
+from ..plugins.manager import PluginManager
 from .character_card import fields_of
 from .generation_settings import GenerationSettings
 from .ownership import load_owned
@@ -65,8 +66,9 @@ class ChatConfig(BaseModel):
 
 
 class ChatService:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, plugins: PluginManager) -> None:
         self.db = db
+        self.plugins = plugins
 
     async def start(self, owner: User, character_id: str, *, persona_id: str | None = None) -> Chat:
         """A new chat whose first message is the character's greeting, with the alternate greetings as swipes."""
@@ -85,7 +87,9 @@ class ChatService:
                                     content=greetings[0], swipes=greetings))
                 chat.message_count = 1
             await session.commit()
-            return chat
+        self.plugins.notify('chat.created', {'user_id': owner.id, 'chat_id': chat.id,
+                                             'character_id': chat.character_id})
+        return chat
 
     async def get(self, owner: User, chat_id: str) -> Chat:
         async with self.db.session() as session:
@@ -103,6 +107,12 @@ class ChatService:
         async with self.db.session() as session:
             chats = (await session.exec(statement)).all()
         return [ChatSummary.model_validate(chat, from_attributes=True) for chat in chats]
+
+    async def count(self, owner: User) -> int:
+        """How many chats the owner has."""
+        statement = select(func.count()).select_from(Chat).where(col(Chat.owner_id) == owner.id)
+        async with self.db.session() as session:
+            return (await session.exec(statement)).one()
 
     async def rename(self, owner: User, chat_id: str, title: str) -> Chat:
         title = ' '.join(title.split())[:200]

@@ -9,6 +9,8 @@ import httpx
 from ..config import Settings
 from ..db.database import Database
 from ..infra.key_value import KeyValueStore, create_key_value_store
+from ..plugins.contributions import connect_plugin_contributions
+from ..plugins.manager import PluginManager
 from ..security.secret_box import SecretBox
 from .accounts import AccountService
 from .card_export import CardExportService
@@ -62,6 +64,7 @@ class Services:
     generation: GenerationService
     http: httpx.AsyncClient
     migration: MigrationService
+    plugins: PluginManager
 
     async def close(self) -> None:
         await self.http.aclose()
@@ -81,27 +84,28 @@ def build_services(settings: Settings) -> Services:
     http = httpx.AsyncClient(timeout=PROVIDER_TIMEOUT, limits=limits)
     streams = create_generation_streams(settings.redis_url)
     media = MediaStore(settings.media_dir, settings.max_avatar_bytes, settings.max_avatar_pixels)
-    chats = ChatService(db)
-    characters = CharacterService(db, media)
+    plugins = PluginManager(settings, db, kv)
+    chats = ChatService(db, plugins)
+    characters = CharacterService(db, media, plugins)
     connections = ConnectionService(db, secret_box, http, kv)
     reply_targets = ReplyTargets(connections, settings.data_dir / 'models')
     personas = PersonaService(db, media)
     lorebooks = LorebookService(db)
-    chat_export = ChatExportService(db, personas)
+    chat_export = ChatExportService(db, personas, plugins)
     presets = PresetService(db)
-    chat_import = ChatImportService(db)
+    chat_import = ChatImportService(db, plugins=plugins)
     card_import = CardImportService(characters, media, lorebooks)
-    prompts = ReplyPrompts(characters, personas.for_chat, presets, lorebooks)
-    generation = GenerationService(chats, characters, streams, kv, reply_targets, prompts,
+    prompts = ReplyPrompts(characters, personas.for_chat, presets, lorebooks, plugins)
+    generation = GenerationService(chats, characters, streams, kv, reply_targets, prompts, plugins,
                                    per_user_limit=settings.replies_per_user,
                                    instance_limit=settings.replies_per_instance)
-    return Services(
+    services = Services(
         settings=settings,
         db=db,
         kv=kv,
         secret_box=secret_box,
         instance=instance,
-        accounts=AccountService(db, instance, LoginThrottle(kv, settings)),
+        accounts=AccountService(db, instance, LoginThrottle(kv, settings), plugins),
         sessions=SessionService(db, kv, settings.session_days),
         media=media,
         characters=characters,
@@ -123,5 +127,9 @@ def build_services(settings: Settings) -> Services:
         migration=MigrationService(db, kv, settings.data_dir / 'migrations', characters=characters,
                                    card_import=card_import, chats=chats, chat_import=chat_import, lorebooks=lorebooks,
                                    presets=presets, personas=personas, media=media),
+        plugins=plugins,
     )
+    plugins.attach(services)
+    connect_plugin_contributions(plugins)
+    return services
 

@@ -20,6 +20,8 @@ from typing import Literal
 from ..db.models import Chat, Message, User
 from ..errors import ConflictError, InvalidInputError, RateLimitedError
 from ..infra.key_value import KeyValueStore
+from ..plugins.chat_bridge import ChatInfo, ReplyFilters, chat_info
+from ..plugins.manager import PluginManager
 from .character_card import fields_of
 from .characters import CharacterService
 from .chats import ChatService, NewMessage
@@ -67,7 +69,7 @@ class _Running:
 
 class GenerationService:
     def __init__(self, chats: ChatService, characters: CharacterService, streams: GenerationStreams,
-                 kv: KeyValueStore, resolve: ProviderResolver, prompts: ReplyPrompts, *,
+                 kv: KeyValueStore, resolve: ProviderResolver, prompts: ReplyPrompts, plugins: PluginManager, *,
                  per_user_limit: int = 2, instance_limit: int = 64) -> None:
         self.chats = chats
         self.characters = characters
@@ -75,16 +77,22 @@ class GenerationService:
         self.kv = kv
         self.resolve = resolve
         self.prompts = prompts
+        self.plugins = plugins
         self.per_user_limit = per_user_limit
         self.instance_limit = instance_limit
         self.running: dict[str, _Running] = {}
 
     async def send(self, owner: User, chat_id: str, content: str) -> tuple[Message, int]:
-        """Store the user's message and start the character's reply; returns the message and the reply's id."""
+        """Store the user's message and start the character's reply; returns the message and the reply's id.
+        Plugins' `message_submitted` hooks may change the text first, or withhold it (then nothing happens)."""
         stored: list[Message] = []
 
         async def store_message(chat: Chat) -> None:
-            stored.append(await self.chats.append(owner, chat.id, NewMessage(role='user', content=content)))
+            text = await self._submitted_text(owner, chat, content)
+            message = await self.chats.append(owner, chat.id, NewMessage(role='user', content=text))
+            stored.append(message)
+            self.plugins.notify('message.created', {'user_id': owner.id, 'chat_id': chat.id,
+                                                    'message_id': message.id, 'role': 'user', 'text': text})
 
         reply_id = await self._claimed_start(owner, chat_id, 'new', before=store_message)
         return stored[0], reply_id
@@ -135,7 +143,7 @@ class GenerationService:
         history = (await self.chats.messages(owner, chat.id, limit=HISTORY_WINDOW)).items
         if draft.strip():
             history = [*history, Message(chat_id=chat.id, seq=-1, role='user', content=draft)]
-        _, _, prepared = await self._prepare(owner, chat, history, 'normal')
+        _, _, prepared = await self._prepare(owner, chat, history, 'normal', plugin_hooks=False)
         return prepared.built.total_tokens
 
     async def preview(self, owner: User, chat_id: str) -> tuple[ReplyTarget, PreparedPrompt]:
@@ -209,6 +217,7 @@ class GenerationService:
             history = [m for m in history if m.id != message_id]
         target, request, prepared = await self._prepare(owner, chat, history, REPLY_KINDS[mode])
         await self._keep_chat_state(owner, chat, prepared)
+        filters = await self._reply_filters(owner, chat)
         stream_after = await self.streams.last_id(chat.id)
         if mode == 'new':
             placeholder = await self.chats.append(owner, chat.id, NewMessage(
@@ -220,19 +229,20 @@ class GenerationService:
             message = await self.chats.begin_reply(message_id, new_swipe=mode == 'swipe',  # type: ignore[arg-type]
                                                    stream_after=stream_after)
             prefix = message.content
-        task = asyncio.create_task(self._run(chat.id, message_id, target, request, prepared, prefix),  # type: ignore[arg-type]
+        task = asyncio.create_task(self._run(chat.id, message_id, target, request, prepared, prefix, filters),  # type: ignore[arg-type]
                                    name=f'reply {chat.id}')
         self.running[chat.id] = _Running(owner.id, task)
         return message_id  # type: ignore[return-value]
 
     async def _prepare(self, owner: User, chat: Chat, history: list[Message], kind: ReplyKind,
-                       target: ReplyTarget | None = None) -> tuple[ReplyTarget, GenerationRequest, PreparedPrompt]:
+                       target: ReplyTarget | None = None, *,
+                       plugin_hooks: bool = True) -> tuple[ReplyTarget, GenerationRequest, PreparedPrompt]:
         """Resolve the backend (unless given) and build the prompt for a reply of `kind`."""
         target = target or await self.resolve(owner, chat)
         budget = PromptBudget(context_size=target.context_size, max_new_tokens=target.sampler.max_tokens,
                               count_tokens=target.count_tokens, model=target.model,
                               text_completion=target.text_completion)
-        prepared = await self.prompts.prepare(owner, chat, history, budget, kind)
+        prepared = await self.prompts.prepare(owner, chat, history, budget, kind, plugin_hooks=plugin_hooks)
         built = prepared.built
         if built.text is not None:
             sampler = dataclasses.replace(target.sampler, stop=list(dict.fromkeys([*target.sampler.stop, *built.stop])))
@@ -250,6 +260,24 @@ class GenerationService:
         if changed:
             await self.chats.update_meta(owner, chat.id, changed)
 
+    async def _submitted_text(self, owner: User, chat: Chat, content: str) -> str:
+        if not self.plugins.has_impls('message_submitted'):
+            return content
+        text = await self.plugins.pipe('message_submitted', content, user=owner,
+                                       chat=await self._chat_info(owner, chat))
+        if not text.strip():
+            raise InvalidInputError('error.plugins.message_withheld', 'A plugin held this message back; it was not '
+                                    'sent.')
+        return text
+
+    async def _reply_filters(self, owner: User, chat: Chat) -> ReplyFilters:
+        wanted = self.plugins.has_impls('stream_delta') or self.plugins.has_impls('reply_finished')
+        return ReplyFilters(self.plugins, owner, await self._chat_info(owner, chat) if wanted else None)
+
+    async def _chat_info(self, owner: User, chat: Chat) -> ChatInfo:
+        persona = await self.prompts.personas(owner, chat)
+        return chat_info(chat, owner, await self._character_name(owner, chat), persona.name)
+
     async def _character_name(self, owner: User, chat: Chat) -> str:
         return fields_of((await self.characters.get(owner, chat.character_id)).card).name
 
@@ -258,7 +286,7 @@ class GenerationService:
         return items[-1] if items else None
 
     async def _run(self, chat_id: str, message_id: int, target: ReplyTarget, request: GenerationRequest,
-                   prepared: PreparedPrompt, prefix: str) -> None:
+                   prepared: PreparedPrompt, prefix: str, filters: ReplyFilters) -> None:
         pieces: list[str] = [prefix]
         status, error, usage = 'complete', None, {}
         watcher = asyncio.create_task(self._watch_for_stop(chat_id))
@@ -266,9 +294,10 @@ class GenerationService:
         try:
             async with contextlib.aclosing(target.provider.stream(request)) as deltas:  # type: ignore[type-var]
                 async for delta in deltas:
-                    if delta.text:
-                        pieces.append(delta.text)
-                        await self.streams.publish(chat_id, 'message', message_id, delta.text)
+                    text = await filters.delta(delta.text) if delta.text else ''
+                    if text:
+                        pieces.append(text)
+                        await self.streams.publish(chat_id, 'message', message_id, text)
                     if delta.completion_tokens is not None:
                         usage = {'prompt_tokens': delta.prompt_tokens, 'completion_tokens': delta.completion_tokens}
         except asyncio.CancelledError:
@@ -280,13 +309,15 @@ class GenerationService:
             status, error = 'error', f'Generation failed unexpectedly: {type(failure).__name__}'
         finally:
             watcher.cancel()
-        text = ''.join(pieces)
+        text = prefix + await _outlet(filters, ''.join(pieces[1:]))
         meta = {'prompt_tokens': usage.get('prompt_tokens') or prepared.built.total_tokens,
                 'completion_tokens': usage.get('completion_tokens') or target.count_tokens(text[len(prefix):]),
-                'seconds': round(time.monotonic() - started, 3)}
+                'seconds': round(time.monotonic() - started, 3), 'model': target.model}
         if prepared.world_info:
             meta['world_info'] = prepared.world_info
         await self._store(chat_id, message_id, text, status, error, meta)
+        self.plugins.notify('reply.finished', {'user_id': filters.owner.id, 'chat_id': chat_id,
+                                               'message_id': message_id, 'status': status, 'text': text})
 
     async def _store(self, chat_id: str, message_id: int, text: str, status: str, error: str | None,
                      meta: dict) -> None:
@@ -307,6 +338,17 @@ class GenerationService:
                 if await self.kv.pop(_stop_key(chat_id)) and chat_id in self.running:
                     self.running[chat_id].cancel()
                     return
+
+
+async def _outlet(filters: ReplyFilters, text: str) -> str:
+    """The reply's new text after the plugins' `reply_finished` hooks; a stop that arrives meanwhile keeps it as is
+    (the reply must still be stored)."""
+    if not text:
+        return text
+    try:
+        return await filters.finished(text)
+    except asyncio.CancelledError:
+        return text
 
 
 async def _collect(target: ReplyTarget, request: GenerationRequest) -> str:

@@ -6,6 +6,7 @@ from .connection import ProviderConnection
 from .instance_setting import InstanceSetting
 from .lorebook import Lorebook, LorebookBinding, LorebookEntry, WorldInfoSettingsRow
 from .persona import Persona
+from .plugin import PluginConfig, PluginError, PluginInstall, PluginUserState
 from .preset import Preset
 from .user import ApiToken, User, UserSession
 
@@ -20,6 +21,10 @@ __all__ = [
     'LorebookEntry',
     'Message',
     'Persona',
+    'PluginConfig',
+    'PluginError',
+    'PluginInstall',
+    'PluginUserState',
     'Preset',
     'ProviderConnection',
     'User',

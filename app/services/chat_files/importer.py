@@ -1,7 +1,8 @@
 """Import a chat file as new chats of one of the user's characters, in one transaction.
 
 `import_file` takes every format in `chat_formats` (SillyTavern, Chub, CAI Tools, oobabooga, Agnai, KoboldAI Lite,
-RisuAI); a file may hold several chats (CAI Tools histories, RisuAI "all chats"), each becomes its own chat.
+RisuAI), then the enabled plugins' import formats for the file's extension (`plugin_formats`); a file may hold
+several chats (CAI Tools histories, RisuAI "all chats"), each becomes its own chat.
 `import_jsonl` takes SillyTavern JSONL only (the SillyTavern migration's chats). The whole file is parsed and checked
 before anything is written, and the chats with all their messages are stored in a single commit, so a refused or
 failing import leaves nothing behind. Without an explicit character the character the file names (a SillyTavern
@@ -23,10 +24,12 @@ from ...db.database import Database
 from ...db.models import Character, Chat, Message, User
 from ...db.types import utcnow
 from ...errors import InvalidInputError
+from ...plugins.manager import PluginManager
 from ..ownership import load_owned
 from .chat_formats import read_chat_file, read_sillytavern
 from .limits import ChatFileLimits
 from .parsed_chat import FORMAT_LABELS, ParsedChat
+from .plugin_formats import import_with_plugins
 from .st_header import chat_meta
 from .st_message import ImportedMessage
 
@@ -36,15 +39,28 @@ FILE_SUFFIXES = ('.jsonl', '.json')
 
 
 class ChatImportService:
-    def __init__(self, db: Database, limits: ChatFileLimits | None = None) -> None:
+    def __init__(self, db: Database, limits: ChatFileLimits | None = None, *,
+                 plugins: PluginManager | None = None) -> None:
         self.db = db
         self.limits = limits or ChatFileLimits()
+        self.plugins = plugins
 
     async def import_file(self, owner: User, data: bytes, filename: str,
                           character_id: str | None = None) -> list[Chat]:
         """Store every chat in `data` (any accepted format) for `character_id`, or the character the file names."""
-        parsed = await asyncio.to_thread(read_chat_file, data, filename, self.limits)
+        try:
+            parsed = await asyncio.to_thread(read_chat_file, data, filename, self.limits)
+        except InvalidInputError:
+            converted = await self._plugin_import(owner, data, filename)
+            if converted is None:
+                raise
+            parsed = converted
         return await self._store(owner, parsed, filename, character_id)
+
+    async def _plugin_import(self, owner: User, data: bytes, filename: str) -> list[ParsedChat] | None:
+        if self.plugins is None or not self.plugins.has_impls('import_formats') or len(data) > self.limits.max_bytes:
+            return None
+        return await import_with_plugins(self.plugins, owner, data, filename, self.limits)
 
     async def import_jsonl(self, owner: User, data: bytes, filename: str, character_id: str | None = None) -> Chat:
         """Store the chat in `data` (a SillyTavern .jsonl) for `character_id`, or the character its header names."""

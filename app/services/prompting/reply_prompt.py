@@ -16,6 +16,8 @@ from typing import Any, Literal
 
 from ...db.models import Chat, Message, User
 from ...db.types import utcnow
+from ...plugins.chat_bridge import chat_info
+from ...plugins.manager import PluginManager
 from ..character_card import CharacterFields, fields_of
 from ..character_notes import CharacterNotes
 from ..characters import CharacterService
@@ -37,6 +39,7 @@ from .chat_completion import (
     build_chat_prompt,
 )
 from .injections import Injection, role_name
+from .plugin_prompt import apply_prompt_plugins
 from .text_completion import TextTemplates, build_text_prompt
 
 ReplyKind = Literal['normal', 'swipe', 'regenerate', 'continue', 'impersonate', 'quiet']
@@ -64,15 +67,17 @@ class PromptBudget:
 
 class ReplyPrompts:
     def __init__(self, characters: CharacterService, personas: PersonaResolver, presets: PresetService,
-                 lorebooks: LorebookService) -> None:
+                 lorebooks: LorebookService, plugins: PluginManager) -> None:
         self.characters = characters
         self.personas = personas
         self.presets = presets
         self.lorebooks = lorebooks
+        self.plugins = plugins
 
     async def prepare(self, owner: User, chat: Chat, history: Sequence[Message], budget: PromptBudget,
-                      kind: ReplyKind = 'normal') -> PreparedPrompt:
-        """Build the prompt for the next reply of `kind` from `history` (oldest first; hidden messages left out)."""
+                      kind: ReplyKind = 'normal', *, plugin_hooks: bool = True) -> PreparedPrompt:
+        """Build the prompt for the next reply of `kind` from `history` (oldest first; hidden messages left out);
+        `plugin_hooks` False leaves out the plugins' `prompt_messages` hook (for token counts while typing)."""
         visible = [message for message in history if message.role != 'system']
         card = (await self.characters.get(owner, chat.character_id)).card
         character = fields_of(card)
@@ -112,6 +117,9 @@ class ReplyPrompts:
             built = build_chat_prompt(parts, config, context_size=budget.context_size,
                                       max_new_tokens=budget.max_new_tokens, count_tokens=budget.count_tokens,
                                       fill=fill)
+            if plugin_hooks and self.plugins.has_impls('prompt_messages'):
+                info = chat_info(chat, owner, character.name, persona.name)
+                built = await apply_prompt_plugins(self.plugins, owner, info, built, budget.count_tokens)
         return PreparedPrompt(built=built, world_info=[asdict(entry) for entry in activation.fired],
                               meta_updates={'variables': macros.variables or None,
                                             'timedWorldInfo': activation.timed_state or None})

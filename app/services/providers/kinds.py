@@ -2,8 +2,9 @@
 
 A connection row stores only the kind's id; this table says which adapter speaks to it, where it usually lives,
 whether it needs a key, and whether it takes a text prompt (rendered with an instruct template) rather than chat
-messages. The Connections page and the REST API list these kinds. Each kind's adapter declares the sampler settings
-its backend accepts (`SUPPORTED_SAMPLERS`), so the generation panel shows only those.
+messages. The Connections page and the REST API list these kinds; plugins add theirs when they load. Each kind's
+adapter declares the sampler settings its backend accepts (`SUPPORTED_SAMPLERS`), so the generation panel shows only
+those.
 """
 
 from __future__ import annotations
@@ -68,6 +69,16 @@ PROVIDER_KINDS: dict[str, ProviderKind] = {kind.id: kind for kind in (
     ProviderKind('koboldcpp', 'KoboldCpp / KoboldAI', 'http://127.0.0.1:5001', False, True, KoboldCppProvider),
     ProviderKind('ollama', 'Ollama', 'http://127.0.0.1:11434', False, False, OllamaProvider),
 )}
+BUILT_IN_KINDS = frozenset(PROVIDER_KINDS)
+
+
+def add_provider_kind(kind: ProviderKind, *, replace: bool = False) -> bool:
+    """Add a connection kind (a plugin's) to the table; False when the id is taken and `replace` is not set. Built-in
+    kinds and the embedded model's id can never be replaced."""
+    if kind.id in BUILT_IN_KINDS or kind.id == LOCAL_KIND or (kind.id in PROVIDER_KINDS and not replace):
+        return False
+    PROVIDER_KINDS[kind.id] = kind
+    return True
 
 
 def provider_kind(kind_id: str) -> ProviderKind:

@@ -134,7 +134,7 @@ class ChatView:
                     .mark('prompt-preview-open')
             await plugin_slot(self.ctx, 'chat.input.toolbar',
                               slot_target(self.ctx, 'chat.input.toolbar', chat_id=self.chat_id,
-                                          fill_input=self.fill_input))
+                                          fill_input=self.fill_input, send_input=self.send_input))
             self.input = ui.textarea(placeholder=t('chat.placeholder'), on_change=self.token_counter.trigger) \
                 .props('autogrow outlined dense').classes('grow').mark('chat-input')
             self.input.on('keydown.enter.exact.prevent', self.send)
@@ -148,6 +148,12 @@ class ChatView:
         """Put `text` into the message input for the user to edit and send (a plugin's toolbar control)."""
         self.input.set_value(text)
         self.input.run_method('focus')
+
+    async def send_input(self, text: str) -> bool:
+        """Send `text` as if the user typed it and pressed send (a plugin's toolbar control)."""
+        self.input.set_value(text)
+        await self.send()
+        return True
 
     def _selection_bar(self) -> None:
         t = self.ctx.t

@@ -18,6 +18,10 @@ def _no_input(text: str) -> None:
     return None
 
 
+async def _no_send(text: str) -> bool:
+    return False
+
+
 @dataclass(frozen=True)
 class PromptMessage:
     """One message of the prompt sent to the model (`role` is 'system', 'user' or 'assistant')."""
@@ -52,8 +56,10 @@ class MessageInfo:
 
 @dataclass(frozen=True)
 class SlotTarget:
-    """Where a UI slot is rendered: which slot, for whom, and about what. `refresh()` redraws the slot; in
-    `chat.input.toolbar`, `fill_input(text)` puts `text` into the chat's message input (elsewhere it does nothing)."""
+    """Where a UI slot is rendered: which slot, for whom, and about what. `refresh()` redraws the slot. In
+    `chat.input.toolbar`, `fill_input(text)` puts `text` into the chat's message input, and `await send_input(text)`
+    sends it as if the user typed it and pressed send (slash commands included), returning True; elsewhere they do
+    nothing (`send_input` returns False)."""
 
     slot: str
     user: Any
@@ -63,6 +69,7 @@ class SlotTarget:
     message: MessageInfo | None = None
     refresh: Callable[[], Any] = _nothing
     fill_input: Callable[[str], Any] = _no_input
+    send_input: Callable[[str], Awaitable[bool]] = _no_send
 
 
 SlotBuilder = Callable[[SlotTarget], Any]

@@ -13,7 +13,6 @@ from pydantic import BaseModel, Field, field_validator
 
 from plugins.sdk import CommandCall, CommandResult, PluginContext, SlashCommand, SlotTarget, hookimpl
 
-from . import chat_input
 from .dice import DiceError, Roll, parse, roll
 
 TOOLBAR_SLOT = 'chat.input.toolbar'
@@ -88,8 +87,8 @@ def dice_menu(ctx: PluginContext, target: SlotTarget) -> None:
                     .mark(f'dice-roller-{dice}')
 
 
-def roll_from_menu(ctx: PluginContext, target: SlotTarget, dice: str) -> None:
+async def roll_from_menu(ctx: PluginContext, target: SlotTarget, dice: str) -> None:
     from nicegui import ui
 
-    if not chat_input.send(target, f'/roll {dice}'):
+    if not await target.send_input(f'/roll {dice}'):
         ui.notify(ctx.t('toolbar.no_chat', target.locale), type='warning')

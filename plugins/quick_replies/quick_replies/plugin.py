@@ -13,7 +13,6 @@ import re
 
 from plugins.sdk import ChatInfo, PluginContext, PluginPage, SlotTarget, hookimpl
 
-from . import chat_input
 from .models import QuickReplySet
 from .store import user_sets
 
@@ -92,10 +91,10 @@ async def settings_link(ctx: PluginContext, target: SlotTarget) -> None:
             .props('flat').mark('qr-settings-manage')
 
 
-def use_reply(ctx: PluginContext, target: SlotTarget, message: str, insert: bool) -> None:
+async def use_reply(ctx: PluginContext, target: SlotTarget, message: str, insert: bool) -> None:
     from nicegui import ui
 
     if insert:
         target.fill_input(message)
-    elif not chat_input.send(target, message):
+    elif not await target.send_input(message):
         ui.notify(ctx.t('toolbar.no_chat', target.locale), type='warning')
